@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { hideKnownKafkajsWarning } from '../observability/known-warnings.ts';
+import { registerDevCommands } from './dev.ts';
+
+hideKnownKafkajsWarning();
+
+const program = new Command('oms')
+  .description('Kafka-native order processing on Temporal')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (message, write) => write(message) });
+
+registerDevCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // One clear line for the user; the stack is noise for a failed command.
+  console.error(`oms: ${(error as Error).message}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import type { StackEndpoints } from '../endpoints.ts';
+import { awaitStackReady } from '../health.ts';
+import { repoRoot } from '../native/paths.ts';
+import { dockerEngineAnswers } from './engine.ts';
+
+const COMPOSE_FILE = path.join(repoRoot, 'docker-compose.yml');
+
+/** The endpoints docker-compose.yml publishes on the host: the same ports as the native stack. */
+export const composeEndpoints: StackEndpoints = {
+  kafkaBrokers: '127.0.0.1:9092',
+  schemaRegistryUrl: 'http://127.0.0.1:8081',
+  temporalAddress: '127.0.0.1:7233',
+  redisUrl: 'redis://127.0.0.1:6379',
+};
+
+async function compose(args: string[]): Promise<void> {
+  if (!(await dockerEngineAnswers())) {
+    throw new Error('--docker was asked for, but no Docker engine answers (`docker info` failed). Start Docker, or drop --docker to run the native stack.');
+  }
+  await new Promise<void>((resolve, reject) => {
+    // The user asked for Docker: show compose's own progress, on stderr so stdout stays env lines.
+    const child = spawn('docker', ['compose', '-f', COMPOSE_FILE, ...args], { stdio: ['ignore', 2, 2] });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`docker compose ${args[0]} exited with ${code}`))));
+  });
+}
+
+export async function composeUp(): Promise<StackEndpoints> {
+  await compose(['up', '--detach', '--wait']);
+  await awaitStackReady(composeEndpoints);
+  return composeEndpoints;
+}
+
+export async function composeDown(): Promise<void> {
+  await compose(['down', '--volumes']);
+}
+
+export async function composeStatus(): Promise<void> {
+  await compose(['ps']);
+}

