@@ -9,18 +9,22 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
  *   downloads/ and the unpacked runtimes, which a second `up` reuses;
  *   run/   pid state, generated configs and service data (ephemeral: wiped when a service starts);
  *   logs/  one log file per service.
+ * OMS_DEV_STATE_DIR moves run/ and logs/ elsewhere, so a second stack (on other ports) can share the runtimes.
  */
-export function cachePaths(cacheDir = process.env.OMS_CACHE_DIR ?? path.join(repoRoot, '.cache')) {
+export function cachePaths(
+  cacheDir = process.env.OMS_CACHE_DIR ?? path.join(repoRoot, '.cache'),
+  stateDir = process.env.OMS_DEV_STATE_DIR ?? cacheDir,
+) {
   return {
     root: cacheDir,
     downloads: path.join(cacheDir, 'downloads'),
-    run: path.join(cacheDir, 'run'),
-    logs: path.join(cacheDir, 'logs'),
-    stateFile: path.join(cacheDir, 'run', 'stack.json'),
+    run: path.join(stateDir, 'run'),
+    logs: path.join(stateDir, 'logs'),
+    stateFile: path.join(stateDir, 'run', 'stack.json'),
     service: (name: string) => ({
       home: path.join(cacheDir, name),
-      run: path.join(cacheDir, 'run', name),
-      log: path.join(cacheDir, 'logs', `${name}.log`),
+      run: path.join(stateDir, 'run', name),
+      log: path.join(stateDir, 'logs', `${name}.log`),
     }),
   };
 }
