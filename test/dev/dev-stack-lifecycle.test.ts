@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
+import { isAlive, type OwnedProcess } from '../../src/dev/native/process.ts';
 
 const run = promisify(execFile);
 const oms = path.resolve(import.meta.dirname, '../../src/cli/oms.ts');
@@ -12,7 +13,7 @@ const oms = path.resolve(import.meta.dirname, '../../src/cli/oms.ts');
  * Drives the real `oms dev` command on a second stack: its own state folder and ports 10000 above
  * the defaults, sharing the downloaded runtimes, so it never touches the stack the suite runs on.
  */
-async function devStack(stateDir: string) {
+async function devStack(stateDir: string, overrides: NodeJS.ProcessEnv = {}) {
   const env = {
     ...process.env,
     OMS_DEV_STATE_DIR: stateDir,
@@ -23,6 +24,7 @@ async function devStack(stateDir: string) {
     OMS_DEV_TEMPORAL_PORT: '17233',
     OMS_DEV_TEMPORAL_UI_PORT: '18233',
     OMS_DEV_REDIS_PORT: '16379',
+    ...overrides,
   };
   return async (...args: string[]) => {
     try {
@@ -35,20 +37,10 @@ async function devStack(stateDir: string) {
   };
 }
 
-function pidsOf(stateDir: string): Promise<number[]> {
-  return readFile(path.join(stateDir, 'run', 'stack.json'), 'utf8').then((text) =>
-    Object.values((JSON.parse(text) as { services: Record<string, { pid: number }> }).services).map((s) => s.pid),
-  );
+async function processesOf(stateDir: string): Promise<OwnedProcess[]> {
+  const text = await readFile(path.join(stateDir, 'run', 'stack.json'), 'utf8');
+  return Object.values((JSON.parse(text) as { services: Record<string, OwnedProcess> }).services);
 }
-
-const processExists = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('oms dev up is idempotent, status reports it, and down leaves no process of ours behind', { timeout: 300_000 }, async () => {
   const stateDir = await mkdtemp(path.join(tmpdir(), 'oms-dev-'));
@@ -62,15 +54,16 @@ test('oms dev up is idempotent, status reports it, and down leaves no process of
     'TEMPORAL_ADDRESS=127.0.0.1:17233',
     'REDIS_URL=redis://127.0.0.1:16379',
   ]);
-  const pids = await pidsOf(stateDir);
-  expect(pids).toHaveLength(4);
+  const started = await processesOf(stateDir);
+  expect(started).toHaveLength(4);
+  expect(started.every(isAlive)).toBe(true);
 
   try {
     const second = await dev('up');
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toBe(first.stdout);
     expect(second.stderr.match(/already running/g)).toHaveLength(4);
-    expect(await pidsOf(stateDir)).toEqual(pids);
+    expect(await processesOf(stateDir)).toEqual(started);
 
     const status = await dev('status');
     expect(status.code).toBe(0);
@@ -80,9 +73,23 @@ test('oms dev up is idempotent, status reports it, and down leaves no process of
     expect(down.code, down.stderr).toBe(0);
   }
 
-  expect(pids.filter(processExists)).toEqual([]);
-  expect(await pidsOf(stateDir)).toEqual([]);
+  expect(started.filter(isAlive)).toEqual([]);
+  expect(await processesOf(stateDir)).toEqual([]);
   const after = await dev('status');
   expect(after.code).toBe(3);
   expect(after.stdout.match(/ down /g)).toHaveLength(4);
+});
+
+test('oms dev up names each missing prerequisite and how to get it, and starts nothing', async () => {
+  const stateDir = await mkdtemp(path.join(tmpdir(), 'oms-dev-'));
+  const dev = await devStack(stateDir, { PATH: path.dirname(process.execPath), JAVA_HOME: '' });
+
+  const result = await dev('up');
+
+  expect(result.code).toBe(1);
+  expect(result.stderr).toMatch(/Missing prerequisite: mvn \(Apache Maven\)\. .*apt-get install maven/);
+  expect(result.stderr).toMatch(/Missing prerequisite: python3 with the venv module\. .*python3-venv/);
+  expect(result.stderr).toMatch(/Missing prerequisite: redis-server\. .*apt-get install redis-server/);
+  expect(result.stdout).toBe('');
+  await expect(readFile(path.join(stateDir, 'run', 'stack.json'), 'utf8')).rejects.toThrow(/ENOENT/);
 });

@@ -49,7 +49,10 @@ export type Progress = (line: string) => void;
 
 async function resolveTools(): Promise<Tools> {
   // Check everything before starting anything, so a missing tool never leaves a half-started stack.
-  const [java, mvn, python, redisServer] = await Promise.all([findJava(), requireMaven(), requirePythonVenv(), requireRedisServer()]);
+  const found = await Promise.allSettled([findJava(), requireMaven(), requirePythonVenv(), requireRedisServer()]);
+  const missing = found.flatMap((result) => (result.status === 'rejected' ? [(result.reason as Error).message] : []));
+  if (missing.length > 0) throw new Error(missing.join('\n'));
+  const [java, mvn, python, redisServer] = found.map((result) => (result as PromiseFulfilledResult<string>).value) as [string, string, string, string];
   return { java, mvn, python, redisServer };
 }
 
