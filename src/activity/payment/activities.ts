@@ -1,0 +1,89 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import { activityInfo, log } from '@temporalio/activity';
+import { signalWithStart } from '../../signal/signal-with-start.ts';
+import {
+  ORDER_WORKFLOW,
+  orderWorkflowId,
+  paymentFailed,
+  paymentValidated,
+  type OrderWorkflowSettings,
+  type PaymentFailedSignal,
+  type PaymentValidatedSignal,
+} from '../../workflow/definitions.ts';
+import type { PaymentProviderClient } from './client.ts';
+
+export interface SettledPayment {
+  status: 'pending' | 'authorized' | 'captured' | 'failed';
+  amount: number;
+  reference?: string;
+  reason?: string;
+}
+
+export type PaymentReport =
+  | { orderId: string; outcome: 'validated'; eventId: string; paymentId: string; reference: string; amount: number }
+  | { orderId: string; outcome: 'failed'; eventId: string; paymentId: string; reason: string };
+
+export interface PaymentActivityDeps {
+  provider: PaymentProviderClient;
+  temporal: Client;
+  /** The order workflow may not exist yet (payment before order): these start it. */
+  orderWorkflow: { taskQueue: string; settings: OrderWorkflowSettings };
+}
+
+export function createPaymentActivities(deps: PaymentActivityDeps) {
+  const lookup = async (paymentId: string): Promise<SettledPayment> => {
+    const payment = await deps.provider.getPayment(paymentId);
+    if (!payment) return { status: 'failed', amount: 0, reason: `payment ${paymentId} is unknown to the provider` };
+    if (payment.status === 'voided') return { status: 'failed', amount: payment.amount, reason: 'payment was voided' };
+    return { status: payment.status, amount: payment.amount, reference: payment.reference, reason: payment.reason };
+  };
+
+  return {
+    async getPaymentStatus(input: { paymentId: string }): Promise<SettledPayment> {
+      return lookup(input.paymentId);
+    },
+
+    /** Fails while the payment is pending, so the retry policy turns into polling with backoff. */
+    async awaitPaymentSettled(input: { paymentId: string }): Promise<SettledPayment> {
+      const payment = await lookup(input.paymentId);
+      if (payment.status === 'pending') {
+        throw ApplicationFailure.retryable(`payment ${input.paymentId} still pending (check ${activityInfo().attempt})`, 'PaymentPending');
+      }
+      return payment;
+    },
+
+    async voidPayment(input: { orderId: string; paymentId: string }): Promise<void> {
+      await deps.provider.voidPayment(input.paymentId);
+    },
+
+    /** Signal-with-start on the order workflow: it may not exist yet when the payment settles first. */
+    async reportPaymentToOrder(report: PaymentReport): Promise<void> {
+      const signal =
+        report.outcome === 'validated'
+          ? { name: paymentValidated.name, arg: { eventId: report.eventId, type: 'payment.validated', paymentId: report.paymentId, reference: report.reference, amount: report.amount } satisfies PaymentValidatedSignal }
+          : { name: paymentFailed.name, arg: { eventId: report.eventId, type: 'payment.failed', paymentId: report.paymentId, reason: report.reason } satisfies PaymentFailedSignal };
+      try {
+        const outcome = await signalWithStart(deps.temporal, {
+          workflowType: ORDER_WORKFLOW,
+          workflowId: orderWorkflowId(report.orderId),
+          taskQueue: deps.orderWorkflow.taskQueue,
+          workflowArgs: [{ orderId: report.orderId, settings: deps.orderWorkflow.settings }],
+          signalName: signal.name,
+          signalArgs: [signal.arg],
+          reprocess: false,
+          orderId: report.orderId,
+          eventId: report.eventId,
+          eventType: 'payment.authorized',
+        });
+        if (outcome.kind === 'late') log.warn('order workflow already closed: payment result not delivered', { orderId: report.orderId, outcome: report.outcome });
+      } catch (error) {
+        const failure = error as Error & { retriable?: boolean };
+        if (failure.retriable === false) throw ApplicationFailure.nonRetryable(failure.message, 'SignalRejected');
+        throw ApplicationFailure.retryable(failure.message, 'TemporalUnavailable');
+      }
+    },
+  };
+}
+
+export type PaymentActivities = ReturnType<typeof createPaymentActivities>;

@@ -1,0 +1,54 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { StorefrontClient } from './client.ts';
+
+export interface OrderValidation {
+  valid: boolean;
+  reasons: string[];
+}
+
+/** Totals agree when they match to the cent. */
+const sameAmount = (a: number, b: number) => Math.round(a * 100) === Math.round(b * 100);
+
+export function createStorefrontActivities(deps: { storefront: StorefrontClient }) {
+  const { storefront } = deps;
+  return {
+    /** The order exists, its lines are known SKUs with quantities above 0, and its total agrees with its lines. */
+    async validateOrder(orderId: string): Promise<OrderValidation> {
+      const order = await storefront.getOrder(orderId);
+      if (!order) return { valid: false, reasons: [`order ${orderId} does not exist in the storefront`] };
+      const reasons: string[] = [];
+      const products = await Promise.all(order.lines.map((line) => storefront.getProduct(line.sku)));
+      order.lines.forEach((line, index) => {
+        if (!products[index]) reasons.push(`unknown SKU ${line.sku}`);
+        if (line.quantity <= 0) reasons.push(`quantity of ${line.sku} must be above 0, is ${line.quantity}`);
+      });
+      const computed = order.lines.reduce((sum, line) => sum + line.quantity * line.unitPrice, 0);
+      if (!sameAmount(computed, order.total)) reasons.push(`total ${order.total} does not match the lines (${computed.toFixed(2)})`);
+      if (order.lines.length === 0) reasons.push('order has no lines');
+      return { valid: reasons.length === 0, reasons };
+    },
+
+    /** Checks the customer and product details are there; returns ids only (documents stay in the storefront). */
+    async enrichOrder(orderId: string): Promise<{ customerId: string; skus: string[] }> {
+      const order = await storefront.getOrder(orderId);
+      if (!order) throw ApplicationFailure.nonRetryable(`order ${orderId} disappeared from the storefront`, 'OrderMissing');
+      const customer = await storefront.getCustomer(order.customerId);
+      if (!customer) throw ApplicationFailure.nonRetryable(`customer ${order.customerId} of order ${orderId} does not exist`, 'CustomerMissing');
+      return { customerId: customer.id, skus: order.lines.map((line) => line.sku) };
+    },
+
+    async reserveInventory(input: { orderId: string; fulfillmentId: string }): Promise<{ reservationId: string }> {
+      const result = await storefront.reserve(input.orderId, input.fulfillmentId);
+      if ('insufficientStock' in result) {
+        throw ApplicationFailure.nonRetryable(`insufficient stock for ${input.orderId}: ${result.insufficientStock}`, 'InsufficientStock');
+      }
+      return result;
+    },
+
+    async releaseInventory(input: { orderId: string; reservationId: string }): Promise<void> {
+      await storefront.release(input.reservationId);
+    },
+  };
+}
+
+export type StorefrontActivities = ReturnType<typeof createStorefrontActivities>;

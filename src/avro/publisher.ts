@@ -1,0 +1,59 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type { Producer } from 'kafkajs';
+import { readAvroSchema, type AvroSchemaName, type FulfillmentOrderRecord, type OrderStatusChangedRecord } from './schemas.ts';
+
+export interface AvroTopics {
+  fulfillment: string;
+  orderStatus: string;
+}
+
+export const subjectFor = (topic: string) => `${topic}-value`;
+
+/**
+ * Publishes Avro records in the Confluent wire format (magic byte 0, 4-byte schema id, Avro body),
+ * keyed by order id, with the schema registered under `<topic>-value` (TopicNameStrategy).
+ * Registration happens once per process; the registry refuses a schema that breaks the subject's
+ * compatibility rule, which stops start-up rather than publishing something consumers can't read.
+ */
+export class AvroPublisher {
+  private readonly registry: SchemaRegistry;
+  private readonly producer: Producer;
+  private readonly topics: AvroTopics;
+  private ids: Promise<Record<AvroSchemaName, number>> | undefined;
+
+  constructor(registry: SchemaRegistry, producer: Producer, topics: AvroTopics) {
+    this.registry = registry;
+    this.producer = producer;
+    this.topics = topics;
+  }
+
+  registerSchemas(): Promise<Record<AvroSchemaName, number>> {
+    this.ids ??= (async () => {
+      const register = async (name: AvroSchemaName, topic: string) =>
+        (await this.registry.register({ type: SchemaType.AVRO, schema: readAvroSchema(name) }, { subject: subjectFor(topic) })).id;
+      const [fulfillment, status] = await Promise.all([
+        register('FulfillmentOrder', this.topics.fulfillment),
+        register('OrderStatusChanged', this.topics.orderStatus),
+      ]);
+      return { FulfillmentOrder: fulfillment, OrderStatusChanged: status };
+    })().catch((error: unknown) => {
+      this.ids = undefined;
+      throw error;
+    });
+    return this.ids;
+  }
+
+  async publishFulfillment(record: FulfillmentOrderRecord): Promise<void> {
+    await this.publish('FulfillmentOrder', this.topics.fulfillment, record.orderId, record);
+  }
+
+  async publishOrderStatus(record: OrderStatusChangedRecord): Promise<void> {
+    await this.publish('OrderStatusChanged', this.topics.orderStatus, record.orderId, record);
+  }
+
+  private async publish(name: AvroSchemaName, topic: string, key: string, record: object): Promise<void> {
+    const id = (await this.registerSchemas())[name];
+    const value = await this.registry.encode(id, record);
+    await this.producer.send({ topic, messages: [{ key, value }] });
+  }
+}

@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+
+/** The Avro contracts of what the service publishes, read from schemas/avro/*.avsc. */
+export type AvroSchemaName = 'FulfillmentOrder' | 'OrderStatusChanged';
+
+export function readAvroSchema(name: AvroSchemaName): string {
+  return readFileSync(new URL(`../../schemas/avro/${name}.avsc`, import.meta.url), 'utf8');
+}
+
+export interface FulfillmentOrderRecord {
+  orderId: string;
+  fulfillmentId: string;
+  customer: { id: string; name: string; email: string };
+  shippingAddress: { line1: string; city: string; postalCode: string; country: string };
+  lines: { sku: string; quantity: number; unitPriceMinor: number }[];
+  currency: string;
+  paymentReference: string;
+  eventTime: number;
+}
+
+export type OrderStatusValue = 'INVALID' | 'COMPLETED' | 'CANCELLED' | 'FAILED';
+
+export interface OrderStatusChangedRecord {
+  orderId: string;
+  status: OrderStatusValue;
+  reasons: string[];
+  time: number;
+}

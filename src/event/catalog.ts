@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/**
+ * The inbound contract: the `data` of every event type this service accepts. Events are validated
+ * against these before anything is sent to Temporal; `schemas/events/*.schema.json` is generated
+ * from them (`oms schemas write`) for producers. Shapes only: whether an order makes business sense
+ * (known SKUs, quantities above 0, totals) is the workflow's validation step, which can wait for a
+ * correction, not the DLQ's.
+ */
+const id = z.string().trim().min(1);
+const currency = z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR');
+
+const orderLine = z.object({
+  sku: id,
+  quantity: z.number().int(),
+  unitPrice: z.number().nonnegative(),
+});
+
+export const orderData = z.object({
+  orderId: id,
+  customer: z.object({ id, email: z.email(), name: z.string().min(1) }),
+  lines: z.array(orderLine).min(1),
+  currency,
+  shippingAddress: z.object({
+    line1: z.string().min(1),
+    city: z.string().min(1),
+    postalCode: z.string().min(1),
+    country: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 code such as DE'),
+  }),
+  total: z.number().nonnegative().optional(),
+});
+
+const cancelledData = z.object({ orderId: id, reason: z.string().optional() });
+
+const paymentData = z.object({
+  orderId: id,
+  paymentId: id,
+  amount: z.number().nonnegative(),
+  currency,
+  reason: z.string().optional(),
+});
+
+const reprocessData = z.object({ orderId: id, reason: z.string().min(1), requestedBy: z.string().optional() });
+
+export const EVENT_DATA_SCHEMAS = {
+  'order.created': orderData,
+  'order.updated': orderData,
+  'order.cancelled': cancelledData,
+  'payment.authorized': paymentData,
+  'payment.captured': paymentData,
+  'payment.failed': paymentData,
+  'payment.pending': paymentData,
+  'order.reprocess': reprocessData,
+} as const;
+
+export type EventType = keyof typeof EVENT_DATA_SCHEMAS;
+export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA_SCHEMAS)[T]>;
+export type OrderData = z.infer<typeof orderData>;
+export type PaymentData = z.infer<typeof paymentData>;
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(EVENT_DATA_SCHEMAS, type);
+}

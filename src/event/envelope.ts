@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { EVENT_DATA_SCHEMAS, isEventType, type EventData, type EventType } from './catalog.ts';
+import { EventProcessingError } from './errors.ts';
+
+/**
+ * CloudEvents 1.0 over Kafka (the CloudEvents Kafka protocol binding):
+ *   structured mode: the value is the whole event as JSON (`application/cloudevents+json`);
+ *   binary mode:     attributes travel as `ce_*` headers and the value is `data` (JSON).
+ * The Kafka key and `subject` are both the order id, and must agree.
+ */
+export interface InboundEvent<T extends EventType = EventType> {
+  id: string;
+  source: string;
+  type: T;
+  time?: string;
+  subject: string;
+  data: EventData<T>;
+}
+
+export type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
+
+export interface RawMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: Record<string, HeaderValue>;
+}
+
+const attributes = z.object({
+  specversion: z.literal('1.0', { error: 'specversion must be "1.0"' }),
+  id: z.string().min(1, 'id is required'),
+  source: z.string().min(1, 'source is required'),
+  type: z.string().min(1, 'type is required'),
+  time: z.iso.datetime({ offset: true, error: 'time must be an RFC 3339 timestamp' }).optional(),
+  subject: z.string().optional(),
+});
+
+export function headerText(value: HeaderValue): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}
+
+function messageSize(message: RawMessage): number {
+  let size = (message.key?.length ?? 0) + (message.value?.length ?? 0);
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    size += name.length + (headerText(value)?.length ?? 0);
+  }
+  return size;
+}
+
+function parseJson(bytes: Buffer | null, what: string): unknown {
+  if (!bytes || bytes.length === 0) throw EventProcessingError.permanent('malformed-json', `${what} is empty`);
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw EventProcessingError.permanent('malformed-json', `${what} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
+
+function readEnvelope(message: RawMessage): { attrs: z.infer<typeof attributes>; data: unknown } {
+  const headers = message.headers ?? {};
+  if (headers.ce_specversion !== undefined) {
+    const fromHeaders = Object.fromEntries(
+      ['specversion', 'id', 'source', 'type', 'time', 'subject'].map((name) => [name, headerText(headers[`ce_${name}`])]),
+    );
+    const parsed = attributes.safeParse(fromHeaders);
+    if (!parsed.success) throw EventProcessingError.permanent('invalid-envelope', `CloudEvents headers: ${describeIssues(parsed.error)}`);
+    return { attrs: parsed.data, data: parseJson(message.value, 'binary-mode data') };
+  }
+  const body = parseJson(message.value, 'event');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw EventProcessingError.permanent('invalid-envelope', 'a structured-mode event must be a JSON object');
+  }
+  const parsed = attributes.safeParse(body);
+  if (!parsed.success) throw EventProcessingError.permanent('invalid-envelope', `CloudEvents envelope: ${describeIssues(parsed.error)}`);
+  return { attrs: parsed.data, data: (body as { data?: unknown }).data };
+}
+
+/** Turns a Kafka message into a validated event, or throws a permanent EventProcessingError saying why not. */
+export function decodeEvent(message: RawMessage, maxBytes: number): InboundEvent {
+  const size = messageSize(message);
+  if (size > maxBytes) throw EventProcessingError.permanent('too-large', `message is ${size} bytes, over the ${maxBytes}-byte limit`);
+  const { attrs, data } = readEnvelope(message);
+  if (!attrs.subject) throw EventProcessingError.permanent('missing-subject', 'subject (the order id) is missing');
+  const key = message.key?.toString('utf8');
+  if (!key) throw EventProcessingError.permanent('missing-key', 'the Kafka key (the order id) is missing');
+  if (key !== attrs.subject) {
+    throw EventProcessingError.permanent('key-subject-mismatch', `Kafka key "${key}" differs from subject "${attrs.subject}"`);
+  }
+  if (!isEventType(attrs.type)) throw EventProcessingError.permanent('unknown-type', `unknown event type "${attrs.type}"`);
+  const checked = EVENT_DATA_SCHEMAS[attrs.type].safeParse(data);
+  if (!checked.success) throw EventProcessingError.permanent('schema-invalid', `${attrs.type} data: ${describeIssues(checked.error)}`);
+  if (checked.data.orderId !== attrs.subject) {
+    throw EventProcessingError.permanent('schema-invalid', `data.orderId "${checked.data.orderId}" differs from subject "${attrs.subject}"`);
+  }
+  return { id: attrs.id, source: attrs.source, type: attrs.type, time: attrs.time, subject: attrs.subject, data: checked.data } as InboundEvent;
+}

@@ -1,0 +1,159 @@
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from '../observability/logger.ts';
+import type { IngestMetrics } from '../observability/metrics.ts';
+import type { RouteMode } from '../router/routes.ts';
+import { KeyOrderedExecutor } from './key-ordered-executor.ts';
+import { OffsetTracker } from './offset-tracker.ts';
+import type { EventProcessor } from './processor.ts';
+
+export interface IngestConsumerOptions {
+  kafka: Kafka;
+  processor: EventProcessor;
+  groupId: string;
+  topics: string[];
+  maxInFlight: number;
+  partitionsConcurrency: number;
+  logger: Logger;
+  metrics: IngestMetrics;
+  /** Live ingest uses 'live'; a consumer run for reprocessing could use 'reprocess'. */
+  mode?: RouteMode;
+  fromBeginning?: boolean;
+}
+
+const HEARTBEAT_AND_COMMIT_EVERY_MS = 1_000;
+
+/**
+ * The ingest loop: inbound topics in, signal-with-start out.
+ *
+ * - Per-key order: messages of one order (the Kafka key) are processed strictly in partition order;
+ *   different orders of the same partition run in parallel up to `maxInFlight`.
+ * - Commits: the position committed for a partition only advances past a message once Temporal
+ *   accepted its signal (or it was dead-lettered or recorded as late), and every earlier message too.
+ * - A transient failure retries with backoff and pauses the partition until it clears; nothing past
+ *   the stuck message is committed meanwhile.
+ */
+export class IngestConsumer {
+  private readonly options: IngestConsumerOptions;
+  private readonly consumer: Consumer;
+  private readonly executor: KeyOrderedExecutor;
+  private readonly stalls = new Map<string, number>();
+  private readonly lastCommitted = new Map<string, string>();
+  private readonly stopping = new AbortController();
+  private joined = false;
+  private crashed: Error | undefined;
+
+  constructor(options: IngestConsumerOptions) {
+    this.options = options;
+    this.executor = new KeyOrderedExecutor(options.maxInFlight);
+    this.consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.joined = true;
+      options.logger.info({ groupId: options.groupId, memberId: payload.memberId, assignment: payload.memberAssignment }, 'joined consumer group');
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.joined = false;
+      this.crashed = payload.error;
+      options.logger.error({ error: payload.error.message, restart: payload.restart }, 'consumer crashed');
+    });
+    this.consumer.on(this.consumer.events.REBALANCING, () => {
+      this.joined = false;
+    });
+  }
+
+  /** Ready while it is a member of the group with an assignment being consumed. */
+  isReady(): boolean {
+    return this.joined && !this.stopping.signal.aborted;
+  }
+
+  get crashError(): Error | undefined {
+    return this.crashed;
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConcurrency,
+      eachBatch: (payload) => this.processBatch(payload),
+    });
+  }
+
+  /**
+   * Graceful stop: take no new work, abandon retries and queued messages (they stay uncommitted and
+   * are redelivered), let in-flight signals finish, commit what Temporal acknowledged, leave the group.
+   */
+  async stop(): Promise<void> {
+    this.stopping.abort(new Error('ingest is shutting down'));
+    await this.consumer.disconnect();
+    this.joined = false;
+  }
+
+  private async processBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const key = `${topic}:${partition}`;
+    // Batches of one partition run one after another and each settles all it began, so a tracker per batch suffices.
+    const tracker = new OffsetTracker();
+    const signal = this.stopping.signal;
+    const lagFrom = (position: string | undefined) => {
+      const high = BigInt(batch.highWatermark);
+      const at = position === undefined ? BigInt(batch.firstOffset() ?? batch.highWatermark) : BigInt(position);
+      this.options.metrics.lag.set({ topic, partition: String(partition) }, Number(high > at ? high - at : 0n));
+    };
+    lagFrom(tracker.committable());
+
+    const work: Promise<void>[] = [];
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || signal.aborted) break;
+      tracker.begin(message.offset);
+      const source = { topic, partition, offset: message.offset, timestamp: message.timestamp, message };
+      work.push(
+        this.executor
+          .submit(message.key?.toString('utf8') ?? '', async () => {
+            signal.throwIfAborted();
+            await this.options.processor.process(source, this.options.mode ?? 'live', signal);
+            tracker.complete(message.offset);
+          })
+          .catch((error: Error) => {
+            if (!signal.aborted) this.options.logger.error({ topic, partition, offset: message.offset, error: error.message }, 'message not processed');
+          }),
+      );
+    }
+
+    const flush = async () => {
+      const position = tracker.committable();
+      if (position === undefined) return;
+      resolveOffset((BigInt(position) - 1n).toString());
+      lagFrom(position);
+      if (this.lastCommitted.get(key) === position) return;
+      try {
+        await this.consumer.commitOffsets([{ topic, partition, offset: position }]);
+        this.lastCommitted.set(key, position);
+      } catch (error) {
+        // Usually a rebalance took the partition away; the new owner resumes from the last commit.
+        this.options.logger.warn({ topic, partition, offset: position, error: (error as Error).message }, 'commit failed');
+      }
+    };
+    const ticker = setInterval(() => {
+      heartbeat().catch(() => undefined);
+      flush().catch(() => undefined);
+    }, HEARTBEAT_AND_COMMIT_EVERY_MS);
+    try {
+      await Promise.all(work);
+    } finally {
+      clearInterval(ticker);
+      await flush();
+    }
+  }
+
+  /** Pauses a partition while any transient failure holds it, so no further batches are fetched for it. */
+  setStalled(topic: string, partition: number, stalled: boolean): void {
+    const key = `${topic}:${partition}`;
+    const before = this.stalls.get(key) ?? 0;
+    const after = Math.max(0, before + (stalled ? 1 : -1));
+    this.stalls.set(key, after);
+    if (before === 0 && after === 1) this.consumer.pause([{ topic, partitions: [partition] }]);
+    if (before === 1 && after === 0) this.consumer.resume([{ topic, partitions: [partition] }]);
+  }
+}

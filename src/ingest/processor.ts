@@ -1,0 +1,138 @@
+import type { Client } from '@temporalio/client';
+import type { Producer } from 'kafkajs';
+import pRetry, { AbortError } from 'p-retry';
+import { decodeEvent, type InboundEvent } from '../event/envelope.ts';
+import { EventProcessingError } from '../event/errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { IngestMetrics } from '../observability/metrics.ts';
+import { routeEvent, type RouteMode, type RouterSettings } from '../router/routes.ts';
+import { classifyTemporalError, signalWithStart } from '../signal/signal-with-start.ts';
+import { sendToDeadLetter, type DeadLetterSource } from './dead-letter.ts';
+
+export type ProcessOutcome =
+  | { kind: 'signalled'; event: InboundEvent; workflowId: string; runId: string }
+  | { kind: 'late'; event: InboundEvent; workflowId: string }
+  | { kind: 'dead-lettered'; error: EventProcessingError }
+  | { kind: 'rejected'; error: EventProcessingError };
+
+export interface ProcessorOptions {
+  temporal: Client;
+  /** Needed unless `onPermanent` is 'report'. */
+  producer?: Producer;
+  router: RouterSettings;
+  maxEventBytes: number;
+  retry: { initialMs: number; maxMs: number };
+  logger: Logger;
+  metrics: IngestMetrics;
+  /** Ingest dead-letters a permanent failure; a re-drive or replay may only want it reported. */
+  onPermanent: 'dead-letter' | 'report';
+  /** Called when a transient failure starts or stops holding a partition. */
+  onStall?: (source: DeadLetterSource, stalled: boolean) => void;
+}
+
+/**
+ * One Kafka message through the data path: decode and validate (event), route (router),
+ * signal-with-start (signal). Transient failures are retried with backoff until they succeed or
+ * `signal` aborts; permanent ones are dead-lettered or reported. Used by live ingest, replay and re-drive.
+ */
+export class EventProcessor {
+  private readonly options: ProcessorOptions;
+
+  constructor(options: ProcessorOptions) {
+    this.options = options;
+  }
+
+  async process(source: DeadLetterSource, mode: RouteMode, signal: AbortSignal): Promise<ProcessOutcome> {
+    const { logger, metrics } = this.options;
+    let event: InboundEvent;
+    try {
+      event = decodeEvent(source.message, this.options.maxEventBytes);
+    } catch (error) {
+      metrics.consumed.inc({ topic: source.topic, type: 'unknown' });
+      return this.permanentFailure(source, error as EventProcessingError, 'unknown', signal);
+    }
+    metrics.consumed.inc({ topic: source.topic, type: event.type });
+    const command = routeEvent(event, this.options.router, mode);
+    const context = { orderId: event.subject, eventId: event.id, eventType: event.type, workflowId: command.workflowId, topic: source.topic, partition: source.partition, offset: source.offset };
+
+    try {
+      const outcome = await this.retryTransient(source, signal, async () => {
+        const stopTimer = metrics.signalLatency.startTimer({ type: event.type });
+        try {
+          return await signalWithStart(this.options.temporal, command);
+        } finally {
+          stopTimer();
+        }
+      });
+      if (outcome.kind === 'late') {
+        metrics.late.inc({ topic: source.topic, type: event.type });
+        logger.warn(context, 'late event for a closed workflow: recorded, not re-run');
+        return { kind: 'late', event, workflowId: command.workflowId };
+      }
+      metrics.signalled.inc({ topic: source.topic, type: event.type });
+      logger.debug({ ...context, runId: outcome.runId }, 'signalled');
+      return { kind: 'signalled', event, workflowId: command.workflowId, runId: outcome.runId };
+    } catch (error) {
+      if (error instanceof EventProcessingError && !error.retriable) return this.permanentFailure(source, error, event.type, signal, context);
+      throw error;
+    }
+  }
+
+  private async permanentFailure(
+    source: DeadLetterSource,
+    error: EventProcessingError,
+    type: string,
+    signal: AbortSignal,
+    context: object = { topic: source.topic, partition: source.partition, offset: source.offset },
+  ): Promise<ProcessOutcome> {
+    if (this.options.onPermanent === 'report') return { kind: 'rejected', error };
+    const producer = this.options.producer;
+    if (!producer) throw new Error('EventProcessor: onPermanent is dead-letter, but no producer was given');
+    await this.retryTransient(source, signal, async () => {
+      try {
+        await sendToDeadLetter(producer, source, error);
+      } catch (cause) {
+        throw EventProcessingError.transient('dead-letter-unavailable', `could not write to the DLQ: ${(cause as Error).message}`, { cause });
+      }
+    });
+    this.options.metrics.deadLettered.inc({ topic: source.topic, type, reason: error.reason });
+    this.options.logger.warn({ ...context, reason: error.reason, error: error.message }, 'dead-lettered');
+    return { kind: 'dead-lettered', error };
+  }
+
+  /** Retries transient failures with exponential backoff, forever or until aborted; permanent ones pass straight through. */
+  private async retryTransient<T>(source: DeadLetterSource, signal: AbortSignal, attempt: () => Promise<T>): Promise<T> {
+    let stalled = false;
+    try {
+      return await pRetry(
+        async () => {
+          try {
+            return await attempt();
+          } catch (error) {
+            const classified = classifyTemporalError(error);
+            throw classified.retriable ? classified : new AbortError(classified);
+          }
+        },
+        {
+          retries: Number.POSITIVE_INFINITY,
+          minTimeout: this.options.retry.initialMs,
+          maxTimeout: this.options.retry.maxMs,
+          factor: 2,
+          randomize: true,
+          signal,
+          onFailedAttempt: ({ error, attemptNumber, retryDelay }) => {
+            const reason = error instanceof EventProcessingError ? error.reason : 'unexpected';
+            this.options.metrics.transientFailures.inc({ topic: source.topic, reason });
+            this.options.logger.warn(
+              { topic: source.topic, partition: source.partition, offset: source.offset, reason, attemptNumber, retryInMs: retryDelay, error: error.message },
+              'transient failure: holding the partition and retrying',
+            );
+            if (!stalled) this.options.onStall?.(source, (stalled = true));
+          },
+        },
+      );
+    } finally {
+      if (stalled) this.options.onStall?.(source, false);
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Ingest metrics. One registry per process role instance (not prom-client's global), so several
+ * consumers in one test process don't collide.
+ */
+export function createIngestMetrics(registry = new Registry()) {
+  const labelNames = ['topic', 'type'] as const;
+  return {
+    registry,
+    consumed: new Counter({ name: 'oms_ingest_events_consumed_total', help: 'Inbound events read from Kafka', labelNames, registers: [registry] }),
+    signalled: new Counter({
+      name: 'oms_ingest_events_signalled_total',
+      help: 'Events Temporal accepted as a signal-with-start',
+      labelNames,
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: 'oms_ingest_events_dead_lettered_total',
+      help: 'Events sent to <topic>.dlq, by reason',
+      labelNames: [...labelNames, 'reason'],
+      registers: [registry],
+    }),
+    late: new Counter({
+      name: 'oms_ingest_events_late_total',
+      help: 'Events for a workflow that had already closed: recorded and committed, not re-run',
+      labelNames,
+      registers: [registry],
+    }),
+    transientFailures: new Counter({
+      name: 'oms_ingest_transient_failures_total',
+      help: 'Failed attempts that will be retried (Temporal unavailable, deadline exceeded)',
+      labelNames: ['topic', 'reason'],
+      registers: [registry],
+    }),
+    signalLatency: new Histogram({
+      name: 'oms_ingest_signal_with_start_seconds',
+      help: 'Latency of one signal-with-start call to Temporal',
+      labelNames: ['type'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    lag: new Gauge({
+      name: 'oms_ingest_consumer_lag',
+      help: 'Messages between the committed position and the partition end',
+      labelNames: ['topic', 'partition'],
+      registers: [registry],
+    }),
+  };
+}
+
+export type IngestMetrics = ReturnType<typeof createIngestMetrics>;
+
+export function withDefaultMetrics(registry: Registry): Registry {
+  collectDefaultMetrics({ register: registry, prefix: 'oms_' });
+  return registry;
+}

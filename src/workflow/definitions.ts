@@ -1,0 +1,145 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+/**
+ * Signals, queries and inputs of the workflows: shared by the workflow code, the router that
+ * signals them from Kafka events, and the activity that signals the order from the payment
+ * workflow. Kept free of anything non-deterministic, since workflow code imports it.
+ */
+
+/** Every signal carries the id of the event behind it; a workflow applies each id once. */
+export interface EventSignal {
+  eventId: string;
+  type: string;
+  /** Event time as the producer stated it (CloudEvents `time`), if any. */
+  time?: string;
+}
+
+export interface OrderReceivedSignal extends EventSignal {
+  /** Corrections (order.updated) raise it; the workflow re-validates when it grows. */
+  type: 'order.created' | 'order.updated';
+}
+
+export interface OrderCancelledSignal extends EventSignal {
+  reason: string;
+}
+
+export interface ReprocessSignal extends EventSignal {
+  reason: string;
+}
+
+export interface PaymentValidatedSignal extends EventSignal {
+  paymentId: string;
+  /** The provider's reference, carried into the fulfillment message. */
+  reference: string;
+  amount: number;
+}
+
+export interface PaymentFailedSignal extends EventSignal {
+  paymentId: string;
+  reason: string;
+}
+
+export interface PaymentEventSignal extends EventSignal {
+  type: 'payment.authorized' | 'payment.captured' | 'payment.failed' | 'payment.pending';
+  paymentId: string;
+  amount: number;
+  currency: string;
+}
+
+export const orderReceived = defineSignal<[OrderReceivedSignal]>('orderReceived');
+export const orderCancelled = defineSignal<[OrderCancelledSignal]>('orderCancelled');
+export const reprocessRequested = defineSignal<[ReprocessSignal]>('reprocessRequested');
+export const paymentValidated = defineSignal<[PaymentValidatedSignal]>('paymentValidated');
+export const paymentFailed = defineSignal<[PaymentFailedSignal]>('paymentFailed');
+export const paymentEvent = defineSignal<[PaymentEventSignal]>('paymentEvent');
+
+export type OrderStage =
+  | 'awaiting-order'
+  | 'validating'
+  | 'awaiting-correction'
+  | 'enriching'
+  | 'awaiting-payment'
+  | 'allocating'
+  | 'publishing'
+  | 'notifying'
+  | 'compensating'
+  | 'completed'
+  | 'cancelled'
+  | 'failed';
+
+export interface StepRecord {
+  step: string;
+  at: string;
+  outcome: 'ok' | 'failed' | 'skipped' | 'info';
+  detail?: string;
+}
+
+export interface AppliedEvent {
+  eventId: string;
+  type: string;
+}
+
+export interface OrderStatus {
+  orderId: string;
+  stage: OrderStage;
+  /** Ids and decisions only: documents stay in the storefront, the source of truth. */
+  orderReceived: boolean;
+  orderVersion: number;
+  payment: { status: 'none' | 'validated' | 'failed'; paymentId?: string; reference?: string };
+  fulfillmentId?: string;
+  reservationId?: string;
+  /** Every event this run applied, in the order it applied them; duplicates are not listed again. */
+  appliedEvents: AppliedEvent[];
+  history: StepRecord[];
+}
+
+export const orderStatusQuery = defineQuery<OrderStatus>('status');
+
+/** Activities are grouped by the system they call; each group can run on its own task queue. */
+export interface ActivityTaskQueues {
+  storefront: string;
+  payment: string;
+  fulfillment: string;
+  notification: string;
+}
+
+export interface OrderWorkflowSettings {
+  /** How long a workflow started by a payment waits for its order before it is cancelled. */
+  orderTimeoutMs: number;
+  /** How long an invalid order waits for a correction or a reprocess before it is cancelled. */
+  correctionTimeoutMs: number;
+  /** How long a valid order waits for a validated payment before it is cancelled. */
+  paymentTimeoutMs: number;
+  taskQueues: ActivityTaskQueues;
+}
+
+export interface OrderWorkflowInput {
+  orderId: string;
+  settings: OrderWorkflowSettings;
+  /** Set when an operator's replay or a support request runs a closed order again. */
+  reprocessOf?: string;
+}
+
+export interface PaymentWorkflowInput {
+  orderId: string;
+  /** How long to keep polling the provider while a payment stays pending. */
+  pollTimeoutMs: number;
+  taskQueues: ActivityTaskQueues;
+}
+
+export interface PaymentStatusView {
+  orderId: string;
+  paymentId?: string;
+  status: 'waiting' | 'pending' | 'validated' | 'failed';
+  checks: number;
+  appliedEvents: AppliedEvent[];
+}
+
+export const paymentStatusQuery = defineQuery<PaymentStatusView>('status');
+
+export const ORDER_WORKFLOW = 'OrderProcessingWorkflow';
+export const PAYMENT_WORKFLOW = 'PaymentValidationWorkflow';
+
+/** Workflow ids are derived from the order id alone, so every event of an order finds the same workflow. */
+export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
+export const paymentWorkflowId = (orderId: string) => `payment-${orderId}`;

@@ -1,0 +1,196 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { FulfillmentActivities } from '../activity/fulfillment/activities.ts';
+import type { NotificationActivities } from '../activity/notification/activities.ts';
+import type { PaymentActivities } from '../activity/payment/activities.ts';
+import type { StorefrontActivities } from '../activity/storefront/activities.ts';
+import {
+  orderCancelled,
+  orderReceived,
+  orderStatusQuery,
+  paymentFailed,
+  paymentValidated,
+  reprocessRequested,
+  type EventSignal,
+  type OrderStage,
+  type OrderStatus,
+  type OrderWorkflowInput,
+  type StepRecord,
+} from './definitions.ts';
+
+/** Storefront and publishing calls retry until they succeed unless the activity says the failure is permanent. */
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' };
+
+/** An order that ends without fulfilment for a business reason: cancelled, not failed. */
+class OrderAbandoned extends Error {}
+
+export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promise<OrderStatus> {
+  const { orderId, settings } = input;
+  const queues = settings.taskQueues;
+  const storefront = proxyActivities<StorefrontActivities>({ taskQueue: queues.storefront, startToCloseTimeout: '30 seconds', retry });
+  const payment = proxyActivities<PaymentActivities>({ taskQueue: queues.payment, startToCloseTimeout: '30 seconds', retry });
+  const fulfillment = proxyActivities<FulfillmentActivities>({ taskQueue: queues.fulfillment, startToCloseTimeout: '30 seconds', retry });
+  const notification = proxyActivities<NotificationActivities>({ taskQueue: queues.notification, startToCloseTimeout: '30 seconds', retry });
+
+  const status: OrderStatus = {
+    orderId,
+    stage: 'awaiting-order',
+    orderReceived: false,
+    orderVersion: 0,
+    payment: { status: 'none' },
+    appliedEvents: [],
+    history: [],
+  };
+  // A fulfillment id per run: stable across activity retries, new when the order is reprocessed.
+  const fulfillmentId = `ful-${workflowInfo().runId}`;
+  let cancellation: string | undefined;
+  let reprocessRequests = 0;
+
+  const record = (step: string, outcome: StepRecord['outcome'], detail?: string) => {
+    status.history.push({ step, at: new Date().toISOString(), outcome, ...(detail ? { detail } : {}) });
+  };
+  const enter = (stage: OrderStage) => {
+    status.stage = stage;
+  };
+  const seen = new Set<string>();
+  /** Each event id is applied once: the other half of the idempotency scheme in signal-with-start.ts. */
+  const once = <S extends EventSignal>(apply: (signal: S) => void) => (signal: S) => {
+    if (seen.has(signal.eventId)) return;
+    seen.add(signal.eventId);
+    status.appliedEvents.push({ eventId: signal.eventId, type: signal.type });
+    apply(signal);
+  };
+
+  setHandler(
+    orderReceived,
+    once(() => {
+      status.orderReceived = true;
+      status.orderVersion += 1;
+    }),
+  );
+  setHandler(
+    orderCancelled,
+    once((signal) => {
+      cancellation ??= signal.reason;
+    }),
+  );
+  setHandler(
+    reprocessRequested,
+    once(() => {
+      // The storefront holds the order: a reprocess request is enough to (re)validate it.
+      status.orderReceived = true;
+      reprocessRequests += 1;
+    }),
+  );
+  setHandler(
+    paymentValidated,
+    once((signal) => {
+      if (status.payment.status === 'none') status.payment = { status: 'validated', paymentId: signal.paymentId, reference: signal.reference };
+    }),
+  );
+  setHandler(
+    paymentFailed,
+    once((signal) => {
+      if (status.payment.status === 'none') status.payment = { status: 'failed', paymentId: signal.paymentId };
+      record('payment', 'failed', signal.reason);
+    }),
+  );
+  setHandler(orderStatusQuery, () => status);
+
+  const throwIfCancelled = () => {
+    if (cancellation !== undefined) throw new OrderAbandoned(`cancelled: ${cancellation}`);
+  };
+  /** Waits for `ready`, or a cancellation, or the timeout; says whether `ready` came true. */
+  const waitFor = async (ready: () => boolean, timeoutMs: number, onTimeout: string) => {
+    const arrived = await condition(() => ready() || cancellation !== undefined, timeoutMs);
+    throwIfCancelled();
+    if (!arrived) throw new OrderAbandoned(onTimeout);
+  };
+
+  const compensations: { step: string; undo: () => Promise<void> }[] = [];
+  try {
+    await waitFor(() => status.orderReceived, settings.orderTimeoutMs, 'the order never arrived');
+
+    for (;;) {
+      enter('validating');
+      const versionValidated = status.orderVersion;
+      const reprocessSeen = reprocessRequests;
+      const validation = await storefront.validateOrder(orderId);
+      if (validation.valid) {
+        record('validate', 'ok');
+        break;
+      }
+      record('validate', 'failed', validation.reasons.join('; '));
+      await fulfillment.publishOrderStatus({ orderId, status: 'INVALID', reasons: validation.reasons });
+      enter('awaiting-correction');
+      await waitFor(
+        () => status.orderVersion > versionValidated || reprocessRequests > reprocessSeen,
+        settings.correctionTimeoutMs,
+        `invalid order not corrected in time: ${validation.reasons.join('; ')}`,
+      );
+    }
+
+    throwIfCancelled();
+    enter('enriching');
+    const enriched = await storefront.enrichOrder(orderId);
+    record('enrich', 'ok', `customer ${enriched.customerId}, ${enriched.skus.length} products`);
+
+    enter('awaiting-payment');
+    await waitFor(() => status.payment.status !== 'none', settings.paymentTimeoutMs, 'payment not validated in time');
+    if (status.payment.status === 'failed') throw new OrderAbandoned('payment failed');
+    const { paymentId, reference } = status.payment;
+    if (!paymentId || !reference) throw ApplicationFailure.nonRetryable('validated payment without id or reference');
+    record('payment', 'ok', `payment ${paymentId}`);
+    compensations.push({ step: 'void payment', undo: () => payment.voidPayment({ orderId, paymentId }) });
+
+    throwIfCancelled();
+    enter('allocating');
+    const { reservationId } = await storefront.reserveInventory({ orderId, fulfillmentId });
+    status.reservationId = reservationId;
+    record('allocate', 'ok', `reservation ${reservationId}`);
+    compensations.push({ step: 'release inventory', undo: () => storefront.releaseInventory({ orderId, reservationId }) });
+
+    throwIfCancelled();
+    enter('publishing');
+    await fulfillment.publishFulfillment({ orderId, fulfillmentId, paymentReference: reference, reprocessOf: input.reprocessOf });
+    status.fulfillmentId = fulfillmentId;
+    record('publish', 'ok', fulfillmentId);
+    // From here the fulfillment system owns the order; a later cancellation is recorded, not compensated.
+
+    enter('notifying');
+    await notification.notifyCustomer({ orderId, fulfillmentId, template: 'order-confirmed' });
+    record('notify', 'ok');
+    await fulfillment.publishOrderStatus({ orderId, status: 'COMPLETED', reasons: [] });
+    if (cancellation !== undefined) record('cancel', 'skipped', `arrived after fulfilment: ${cancellation}`);
+    enter('completed');
+    return status;
+  } catch (error) {
+    const abandoned = error instanceof OrderAbandoned || isCancellation(error);
+    const reason = error instanceof Error ? error.message : String(error);
+    log.warn('order did not complete; compensating', { orderId, reason });
+    await CancellationScope.nonCancellable(async () => {
+      enter('compensating');
+      for (const { step, undo } of compensations.reverse()) {
+        try {
+          await undo();
+          record(step, 'ok');
+        } catch (undoError) {
+          record(step, 'failed', (undoError as Error).message);
+        }
+      }
+      await fulfillment.publishOrderStatus({ orderId, status: abandoned ? 'CANCELLED' : 'FAILED', reasons: [reason] });
+    });
+    record(abandoned ? 'cancel' : 'fail', 'info', reason);
+    enter(abandoned ? 'cancelled' : 'failed');
+    if (abandoned) return status;
+    throw error;
+  }
+}

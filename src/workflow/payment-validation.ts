@@ -1,0 +1,84 @@
+import { ActivityFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { PaymentActivities } from '../activity/payment/activities.ts';
+import { paymentEvent, paymentStatusQuery, type PaymentEventSignal, type PaymentStatusView, type PaymentWorkflowInput } from './definitions.ts';
+
+/**
+ * Confirms a payment with the provider (its API, not the webhook, is the source of truth), polls
+ * while it is pending, and tells the order workflow the result.
+ */
+export async function PaymentValidationWorkflow(input: PaymentWorkflowInput): Promise<PaymentStatusView> {
+  const { orderId } = input;
+  const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' };
+  const payment = proxyActivities<PaymentActivities>({ taskQueue: input.taskQueues.payment, startToCloseTimeout: '30 seconds', retry });
+  // Polling is the retry policy: the activity fails while the payment is pending, and Temporal
+  // retries it with backoff until it settles or the poll window closes.
+  const poller = proxyActivities<PaymentActivities>({
+    taskQueue: input.taskQueues.payment,
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: input.pollTimeoutMs,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
+
+  const view: PaymentStatusView = { orderId, status: 'waiting', checks: 0, appliedEvents: [] };
+  const seen = new Set<string>();
+  const inbox: PaymentEventSignal[] = [];
+  setHandler(paymentEvent, (signal) => {
+    if (seen.has(signal.eventId)) return;
+    seen.add(signal.eventId);
+    view.appliedEvents.push({ eventId: signal.eventId, type: signal.type });
+    inbox.push(signal);
+  });
+  setHandler(paymentStatusQuery, () => view);
+
+  for (;;) {
+    await condition(() => inbox.length > 0);
+    const event = inbox.shift()!;
+    view.paymentId = event.paymentId;
+    view.checks += 1;
+    let settled = await payment.getPaymentStatus({ paymentId: event.paymentId });
+
+    if (settled.status === 'pending') {
+      view.status = 'pending';
+      const scope = new CancellationScope();
+      const polled = scope.run(() => poller.awaitPaymentSettled({ paymentId: event.paymentId }));
+      const nextWebhook = condition(() => inbox.length > 0).then(() => 'webhook' as const);
+      const first = await Promise.race([polled.then((result) => ({ result }), (error: unknown) => ({ error })), nextWebhook]);
+      if (first === 'webhook') {
+        // A newer webhook arrived: stop polling and confirm again from it.
+        scope.cancel();
+        await polled.catch(() => undefined);
+        continue;
+      }
+      if ('error' in first) {
+        if (isCancellation(first.error)) throw first.error;
+        const reason = first.error instanceof ActivityFailure ? 'payment still pending when the poll window closed' : String(first.error);
+        settled = { status: 'failed', amount: event.amount, reason };
+      } else {
+        settled = first.result;
+      }
+    }
+
+    if (settled.status === 'authorized' || settled.status === 'captured') {
+      await payment.reportPaymentToOrder({
+        orderId,
+        outcome: 'validated',
+        // Derived from the event, so a retried report is deduplicated by the order workflow.
+        eventId: `${event.eventId}:validated`,
+        paymentId: event.paymentId,
+        reference: settled.reference ?? event.paymentId,
+        amount: settled.amount,
+      });
+      view.status = 'validated';
+    } else {
+      await payment.reportPaymentToOrder({
+        orderId,
+        outcome: 'failed',
+        eventId: `${event.eventId}:failed`,
+        paymentId: event.paymentId,
+        reason: settled.reason ?? 'payment failed',
+      });
+      view.status = 'failed';
+    }
+    return view;
+  }
+}
