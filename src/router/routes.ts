@@ -92,7 +92,7 @@ export function routeEvent(event: InboundEvent, settings: RouterSettings, mode: 
   const start =
     route.target === 'order'
       ? { workflowType: ORDER_WORKFLOW, workflowId: orderWorkflowId(orderId), workflowArgs: [{ orderId, settings: settings.order, ...(reprocess ? { reprocessOf: event.id } : {}) }] }
-      : { workflowType: PAYMENT_WORKFLOW, workflowId: paymentWorkflowId(orderId), workflowArgs: [{ orderId, pollTimeoutMs: settings.paymentPollTimeoutMs }] };
+      : { workflowType: PAYMENT_WORKFLOW, workflowId: paymentWorkflowId(orderId), workflowArgs: [{ orderId, pollTimeoutMs: settings.paymentPollTimeoutMs, taskQueues: settings.order.taskQueues }] };
   return {
     ...start,
     taskQueue: settings.taskQueue,

@@ -22,14 +22,6 @@ export async function createTemporalClient(settings: TemporalSettings): Promise<
   return new Client({ connection, namespace: settings.namespace, dataConverter: dataConverter() });
 }
 
-export type TemporalWorkerOptions = Omit<WorkerOptions, 'connection' | 'namespace' | 'dataConverter'>;
-
-export interface StartedWorker {
-  worker: Worker;
-  /** Closes the worker's connection too; call after `worker.run()` has resolved. */
-  close: () => Promise<void>;
-}
-
 let runtimeInstalled = false;
 
 /** The SDK logs every worker state change at INFO; keep its own log at WARN unless asked otherwise. */
@@ -40,14 +32,14 @@ function installRuntimeOnce(): void {
   Runtime.install({ logger: new DefaultLogger(level) });
 }
 
-export async function createTemporalWorker(settings: TemporalSettings, options: TemporalWorkerOptions): Promise<StartedWorker> {
+/** One connection serves every worker of a process (one worker per task queue). */
+export async function createWorkerConnection(settings: TemporalSettings): Promise<NativeConnection> {
   installRuntimeOnce();
-  const connection = await NativeConnection.connect({ address: settings.address });
-  try {
-    const worker = await Worker.create({ ...options, connection, namespace: settings.namespace, dataConverter: dataConverter() });
-    return { worker, close: () => connection.close() };
-  } catch (error) {
-    await connection.close();
-    throw error;
-  }
+  return NativeConnection.connect({ address: settings.address });
+}
+
+export type TemporalWorkerOptions = Omit<WorkerOptions, 'connection' | 'namespace' | 'dataConverter'>;
+
+export function createTemporalWorker(connection: NativeConnection, settings: TemporalSettings, options: TemporalWorkerOptions): Promise<Worker> {
+  return Worker.create({ ...options, connection, namespace: settings.namespace, dataConverter: dataConverter() });
 }

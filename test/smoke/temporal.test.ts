@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { expect, inject, test } from 'vitest';
-import { createTemporalClient, createTemporalWorker } from '../../src/temporal/factory.ts';
+import { createTemporalClient, createTemporalWorker, createWorkerConnection } from '../../src/temporal/factory.ts';
 import { createSmokeActivities } from '../fixtures/smoke-activities.ts';
 import { smokeWorkflow } from '../fixtures/smoke-workflows.ts';
 import { uniqueName } from '../support/names.ts';
@@ -8,7 +8,8 @@ import { uniqueName } from '../support/names.ts';
 test('a workflow runs its activity on a real worker and returns the result', async () => {
   const settings = { address: inject('stack').temporalAddress, namespace: 'default' };
   const taskQueue = uniqueName('smoke-queue');
-  const { worker, close } = await createTemporalWorker(settings, {
+  const connection = await createWorkerConnection(settings);
+  const worker = await createTemporalWorker(connection, settings, {
     taskQueue,
     workflowsPath: fileURLToPath(new URL('../fixtures/smoke-workflows.ts', import.meta.url)),
     activities: createSmokeActivities({ greeting: 'Hello' }),
@@ -27,5 +28,5 @@ test('a workflow runs its activity on a real worker and returns the result', asy
   const history = await handle.fetchHistory();
   expect(history.events?.some((event) => event.activityTaskCompletedEventAttributes)).toBe(true);
   await client.connection.close();
-  await close();
+  await connection.close();
 });

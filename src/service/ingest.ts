@@ -1,0 +1,72 @@
+import { routerSettings, required, type Config } from '../config/config.ts';
+import { IngestConsumer } from '../ingest/consumer.ts';
+import { dlqTopicFor } from '../ingest/dead-letter.ts';
+import { EventProcessor } from '../ingest/processor.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createIngestMetrics } from '../observability/metrics.ts';
+import { createTemporalClient } from '../temporal/factory.ts';
+import type { Registry } from 'prom-client';
+import { createIdempotentProducer, createKafka, ensureTopics } from './kafka.ts';
+
+export const inboundTopics = (config: Config) => [config.topics.orderEvents, config.topics.paymentEvents, config.topics.supportCommands];
+
+export interface RunningIngest {
+  consumer: IngestConsumer;
+  isReady(): boolean;
+  stop(): Promise<void>;
+}
+
+/** The ingest role: inbound topics to signal-with-start, wired from config. */
+export async function startIngest(config: Config, logger: Logger, registry?: Registry): Promise<RunningIngest> {
+  const brokers = required(config.kafka.brokers, 'KAFKA_BROKERS');
+  const address = required(config.temporal.address, 'TEMPORAL_ADDRESS');
+  const log = logger.child({ role: 'ingest' });
+  const kafka = createKafka({ brokers, clientId: `${config.kafka.clientId}-ingest`, logger: log });
+  const topics = inboundTopics(config);
+
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, [...topics, ...topics.map(dlqTopicFor)], config.topics.partitions);
+  } finally {
+    await admin.disconnect();
+  }
+
+  const temporal = await createTemporalClient({ address, namespace: config.temporal.namespace });
+  const producer = createIdempotentProducer(kafka);
+  await producer.connect();
+  const metrics = createIngestMetrics(registry);
+  let consumer: IngestConsumer | undefined;
+  const processor = new EventProcessor({
+    temporal,
+    producer,
+    router: routerSettings(config),
+    maxEventBytes: config.ingest.maxEventBytes,
+    retry: { initialMs: config.ingest.retryInitialMs, maxMs: config.ingest.retryMaxMs },
+    logger: log,
+    metrics,
+    onPermanent: 'dead-letter',
+    onStall: (source, stalled) => consumer?.setStalled(source.topic, source.partition, stalled),
+  });
+  consumer = new IngestConsumer({
+    kafka,
+    processor,
+    groupId: config.ingest.groupId,
+    topics,
+    maxInFlight: config.ingest.maxInFlight,
+    partitionsConcurrency: config.ingest.partitionsConcurrency,
+    logger: log,
+    metrics,
+  });
+  await consumer.start();
+  const running = consumer;
+  return {
+    consumer: running,
+    isReady: () => running.isReady(),
+    stop: async () => {
+      await running.stop();
+      await producer.disconnect();
+      await temporal.connection.close();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer } from 'kafkajs';
+import type { Logger } from '../observability/logger.ts';
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** The one place Kafka clients are built: broker list, client id, and kafkajs logs through pino. */
+export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
+  const kafkaLog = options.logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log }: LogEntry) => {
+        const { message, ...extra } = log;
+        kafkaLog[LEVELS[level] ?? 'info'](extra, message);
+      },
+  });
+}
+
+/** Idempotent, acks=all: a retried send can't duplicate or reorder a record on its partition. */
+export function createIdempotentProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+}
+
+/** Creates the topics that are missing; existing ones are left as they are. */
+export async function ensureTopics(admin: Admin, topics: string[], numPartitions: number): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
+  if (missing.length === 0) return;
+  await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions })), waitForLeaders: true });
+}

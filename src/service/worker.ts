@@ -1,0 +1,110 @@
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createFulfillmentActivities } from '../activity/fulfillment/activities.ts';
+import { createNotificationActivities } from '../activity/notification/activities.ts';
+import { PaymentProviderClient } from '../activity/payment/client.ts';
+import { createPaymentActivities } from '../activity/payment/activities.ts';
+import { StorefrontClient } from '../activity/storefront/client.ts';
+import { createStorefrontActivities } from '../activity/storefront/activities.ts';
+import { createStorefrontLimiter } from '../activity/storefront/limiter.ts';
+import { AvroPublisher } from '../avro/publisher.ts';
+import { required, routerSettings, type Config } from '../config/config.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createTemporalClient, createTemporalWorker, createWorkerConnection } from '../temporal/factory.ts';
+import { createIdempotentProducer, createKafka, ensureTopics } from './kafka.ts';
+
+/** What one worker process can run: the workflows, and each activity group by the system it calls. */
+export const WORKER_GROUPS = ['workflows', 'storefront', 'payment', 'fulfillment', 'notification'] as const;
+export type WorkerGroup = (typeof WORKER_GROUPS)[number];
+
+export function parseWorkerGroups(list: string | undefined): WorkerGroup[] {
+  if (!list) return [...WORKER_GROUPS];
+  const groups = list.split(',').map((group) => group.trim());
+  const unknown = groups.filter((group) => !(WORKER_GROUPS as readonly string[]).includes(group));
+  if (unknown.length > 0) throw new Error(`--queues: unknown group ${unknown.join(', ')}; expected some of ${WORKER_GROUPS.join(', ')}`);
+  return groups as WorkerGroup[];
+}
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Resolves when every worker has stopped (after `shutdown()`); rejects if one fails. */
+  done: Promise<void>;
+  isReady(): boolean;
+  shutdown(): Promise<void>;
+}
+
+const workflowsPath = fileURLToPath(new URL('../workflow/index.ts', import.meta.url));
+
+/**
+ * The worker role: one Temporal worker per task queue of the chosen groups, on one connection.
+ * Each activity group is built by its factory with the clients it needs, and only those are created.
+ */
+export async function startWorkers(config: Config, logger: Logger, groups: WorkerGroup[] = [...WORKER_GROUPS]): Promise<RunningWorkers> {
+  const log = logger.child({ role: 'worker', groups });
+  const temporalSettings = { address: required(config.temporal.address, 'TEMPORAL_ADDRESS'), namespace: config.temporal.namespace };
+  const queues = config.taskQueues.activities;
+  // Connect first: it also installs the SDK runtime whose logger the workflow bundler uses.
+  const connection = await createWorkerConnection(temporalSettings);
+  const closers: (() => Promise<void>)[] = [];
+  const specs: { taskQueue: string; options: Parameters<typeof createTemporalWorker>[2] }[] = [];
+
+  const storefrontClient = () => {
+    const limiter = createStorefrontLimiter({ rps: config.storefront.rps, instances: config.storefront.instances, redisUrl: config.storefront.limiterRedisUrl });
+    closers.push(() => limiter.disconnect(true));
+    return new StorefrontClient(required(config.storefront.baseUrl, 'STOREFRONT_BASE_URL'), limiter);
+  };
+
+  if (groups.includes('workflows')) {
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath });
+    specs.push({ taskQueue: config.taskQueues.orders, options: { taskQueue: config.taskQueues.orders, workflowBundle } });
+  }
+  if (groups.includes('storefront')) {
+    specs.push({ taskQueue: queues.storefront, options: { taskQueue: queues.storefront, activities: createStorefrontActivities({ storefront: storefrontClient() }) } });
+  }
+  if (groups.includes('payment')) {
+    const temporal = await createTemporalClient(temporalSettings);
+    closers.push(() => temporal.connection.close());
+    const settings = routerSettings(config);
+    const activities = createPaymentActivities({
+      provider: new PaymentProviderClient(required(config.paymentProvider.baseUrl, 'PAYMENT_PROVIDER_BASE_URL')),
+      temporal,
+      orderWorkflow: { taskQueue: settings.taskQueue, settings: settings.order },
+    });
+    specs.push({ taskQueue: queues.payment, options: { taskQueue: queues.payment, activities } });
+  }
+  if (groups.includes('fulfillment')) {
+    const kafka = createKafka({ brokers: required(config.kafka.brokers, 'KAFKA_BROKERS'), clientId: `${config.kafka.clientId}-publisher`, logger: log });
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [config.topics.fulfillment, config.topics.orderStatus], config.topics.partitions).finally(() => admin.disconnect());
+    const producer = createIdempotentProducer(kafka);
+    await producer.connect();
+    closers.push(() => producer.disconnect());
+    const registry = new SchemaRegistry({ host: required(config.schemaRegistry.url, 'SCHEMA_REGISTRY_URL') });
+    const publisher = new AvroPublisher(registry, producer, { fulfillment: config.topics.fulfillment, orderStatus: config.topics.orderStatus });
+    // Register now: a schema the registry refuses stops start-up instead of failing every publish later.
+    await publisher.registerSchemas();
+    specs.push({ taskQueue: queues.fulfillment, options: { taskQueue: queues.fulfillment, activities: createFulfillmentActivities({ storefront: storefrontClient(), publisher }) } });
+  }
+  if (groups.includes('notification')) {
+    const activities = createNotificationActivities({ baseUrl: required(config.notification.baseUrl, 'NOTIFICATION_BASE_URL') });
+    specs.push({ taskQueue: queues.notification, options: { taskQueue: queues.notification, activities } });
+  }
+
+  const workers = await Promise.all(specs.map((spec) => createTemporalWorker(connection, temporalSettings, spec.options)));
+  const done = Promise.all(workers.map((worker) => worker.run())).then(async () => {
+    await connection.close();
+    for (const close of closers.reverse()) await close();
+  });
+  log.info({ taskQueues: specs.map((spec) => spec.taskQueue) }, 'workers running');
+  return {
+    workers,
+    done,
+    isReady: () => workers.every((worker) => worker.getState() === 'RUNNING'),
+    shutdown: async () => {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { serveJson, type RunningStandin, type StandinReply } from './http-server.ts';
+import { seededCustomer, seededOrder, seededProduct, type SeedOrder } from './seed.ts';
+
+export interface StorefrontStandinOptions {
+  port?: number;
+  /** Requests per rolling second above which it answers 429, as the real commerce app does. */
+  rateLimitRps: number;
+  /** Units in stock per SKU at start. */
+  initialStock?: number;
+}
+
+export interface StorefrontStats {
+  /** Accepted (non-429) API requests per wall-clock second (epoch seconds as keys). */
+  perSecond: Record<string, number>;
+  rejected: number;
+  total: number;
+}
+
+/**
+ * A faithful stand-in for the commerce app's API: seeded products, customers and orders, orders
+ * that can be replaced (a correction), stock with idempotent reservations, customer notifications,
+ * and a rate limit it enforces with 429 + Retry-After. `/_stats` and `/_notifications` are for tests
+ * and the demo; they are neither limited nor counted.
+ */
+export async function startStorefrontStandin(options: StorefrontStandinOptions): Promise<RunningStandin & { stats: () => StorefrontStats }> {
+  const orders = new Map<string, SeedOrder>();
+  const stock = new Map<string, number>();
+  const reservations = new Map<string, { reservationId: string; orderId: string; lines: { sku: string; quantity: number }[]; released: boolean }>();
+  const notifications = new Map<string, { orderId: string; template: string; at: string }>();
+  const recent: number[] = [];
+  const stats: StorefrontStats = { perSecond: {}, rejected: 0, total: 0 };
+  const initialStock = options.initialStock ?? 1_000_000;
+  const stockOf = (sku: string) => stock.get(sku) ?? initialStock;
+  const orderOf = (orderId: string) => orders.get(orderId) ?? seededOrder(orderId);
+  const found = (body: unknown): StandinReply => (body === undefined ? { status: 404, body: { error: 'not found' } } : { status: 200, body });
+
+  const limited = (): StandinReply | undefined => {
+    const now = Date.now();
+    while (recent.length > 0 && recent[0]! <= now - 1_000) recent.shift();
+    stats.total += 1;
+    if (recent.length >= options.rateLimitRps) {
+      stats.rejected += 1;
+      return { status: 429, body: { error: 'rate limit exceeded' }, headers: { 'retry-after': '1' } };
+    }
+    recent.push(now);
+    const second = String(Math.floor(now / 1_000));
+    stats.perSecond[second] = (stats.perSecond[second] ?? 0) + 1;
+    return undefined;
+  };
+
+  const server = await serveJson(options.port ?? 0, ({ method, path, body, query }) => {
+    const [resource, id] = path;
+    if (resource === '_stats') return { status: 200, body: stats };
+    if (resource === '_notifications') return { status: 200, body: [...notifications.values()].filter((n) => !query.get('orderId') || n.orderId === query.get('orderId')) };
+    const rejected = limited();
+    if (rejected) return rejected;
+
+    if (resource === 'orders' && id && method === 'GET') return found(orderOf(id));
+    if (resource === 'orders' && id && method === 'PUT') {
+      orders.set(id, { ...(body as SeedOrder), orderId: id });
+      return { status: 200, body: orders.get(id) };
+    }
+    if (resource === 'customers' && id && method === 'GET') return found(seededCustomer(id));
+    if (resource === 'products' && id && method === 'GET') return found(seededProduct(id));
+    if (resource === 'inventory' && id && method === 'GET') return found(seededProduct(id) && { sku: id, available: stockOf(id) });
+    if (resource === 'reservations' && !id && method === 'POST') {
+      const { orderId, reservationKey } = body as { orderId: string; reservationKey: string };
+      const existing = reservations.get(reservationKey);
+      if (existing) return { status: 200, body: existing };
+      const order = orderOf(orderId);
+      if (!order) return { status: 404, body: { error: `order ${orderId} not found` } };
+      const short = order.lines.filter((line) => stockOf(line.sku) < line.quantity);
+      if (short.length > 0) return { status: 409, body: { error: `insufficient stock: ${short.map((l) => l.sku).join(', ')}` } };
+      for (const line of order.lines) stock.set(line.sku, stockOf(line.sku) - line.quantity);
+      const reservation = { reservationId: reservationKey, orderId, lines: order.lines.map(({ sku, quantity }) => ({ sku, quantity })), released: false };
+      reservations.set(reservationKey, reservation);
+      return { status: 201, body: reservation };
+    }
+    if (resource === 'reservations' && id && method === 'GET') return found(reservations.get(id));
+    if (resource === 'reservations' && id && method === 'DELETE') {
+      const reservation = reservations.get(id);
+      if (!reservation) return { status: 404, body: { error: 'not found' } };
+      if (!reservation.released) for (const line of reservation.lines) stock.set(line.sku, stockOf(line.sku) + line.quantity);
+      reservation.released = true;
+      return { status: 200, body: reservation };
+    }
+    if (resource === 'notifications' && method === 'POST') {
+      const { orderId, template, idempotencyKey } = body as { orderId: string; template: string; idempotencyKey: string };
+      if (!notifications.has(idempotencyKey)) notifications.set(idempotencyKey, { orderId, template, at: new Date().toISOString() });
+      return { status: 202, body: { accepted: true } };
+    }
+    return { status: 404, body: { error: `no route ${method} /${path.join('/')}` } };
+  });
+  return { ...server, stats: () => stats };
+}
