@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { activityInfo, log } from '@temporalio/activity';
 import { signalWithStart } from '../../signal/signal-with-start.ts';
@@ -48,7 +48,12 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     async awaitPaymentSettled(input: { paymentId: string }): Promise<SettledPayment> {
       const payment = await lookup(input.paymentId);
       if (payment.status === 'pending') {
-        throw ApplicationFailure.retryable(`payment ${input.paymentId} still pending (check ${activityInfo().attempt})`, 'PaymentPending');
+        // BENIGN: an expected outcome of polling, logged at debug level rather than as a worker warning.
+        throw ApplicationFailure.create({
+          message: `payment ${input.paymentId} still pending (check ${activityInfo().attempt})`,
+          type: 'PaymentPending',
+          category: ApplicationFailureCategory.BENIGN,
+        });
       }
       return payment;
     },

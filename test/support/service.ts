@@ -1,0 +1,116 @@
+import type { Client } from '@temporalio/client';
+import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../../src/config/config.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
+import { startIngest, type RunningIngest } from '../../src/service/ingest.ts';
+import { startWorkers, type RunningWorkers, type WorkerGroup } from '../../src/service/worker.ts';
+import { startPaymentProviderStandin } from '../../src/standins/payment-provider.ts';
+import { startStorefrontStandin } from '../../src/standins/storefront.ts';
+import type { KafkaRecord } from '../../src/standins/events.ts';
+import { createTemporalClient } from '../../src/temporal/factory.ts';
+import { orderStatusQuery, orderWorkflowId, type OrderStatus } from '../../src/workflow/definitions.ts';
+import { uniqueName } from './names.ts';
+
+/**
+ * The whole service, in-process, on the real stack: worker (all groups) and ingest, with stand-ins
+ * for the commerce app and payment provider. Every instance gets its own topics, consumer group,
+ * task queues and order-id prefix, so test files run side by side on one stack.
+ */
+export interface TestService {
+  id: string;
+  config: Config;
+  env: Record<string, string>;
+  kafka: Kafka;
+  producer: Producer;
+  temporal: Client;
+  registry: Registry;
+  storefront: Awaited<ReturnType<typeof startStorefrontStandin>>;
+  paymentProvider: Awaited<ReturnType<typeof startPaymentProviderStandin>>;
+  workers?: RunningWorkers;
+  ingest?: RunningIngest;
+  logger: Logger;
+  orderId(n: number | string): string;
+  produce(topic: string, records: KafkaRecord[]): Promise<void>;
+  orderStatus(orderId: string): Promise<OrderStatus>;
+  stop(): Promise<void>;
+}
+
+export interface TestServiceOptions {
+  env?: Record<string, string>;
+  /** Defaults to all groups; [] runs no worker. */
+  workerGroups?: WorkerGroup[];
+  ingest?: boolean;
+  storefrontRps?: number;
+}
+
+export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
+  const stack = inject('stack');
+  const id = uniqueName('t');
+  const storefront = await startStorefrontStandin({ rateLimitRps: options.storefrontRps ?? 1_000 });
+  const paymentProvider = await startPaymentProviderStandin();
+  const env: Record<string, string> = {
+    KAFKA_BROKERS: stack.kafkaBrokers,
+    SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    REDIS_URL: stack.redisUrl,
+    TOPIC_ORDER_EVENTS: `${id}.commerce.order-events`,
+    TOPIC_PAYMENT_EVENTS: `${id}.payments.payment-events`,
+    TOPIC_SUPPORT_COMMANDS: `${id}.support.order-commands`,
+    TOPIC_FULFILLMENT: `${id}.fulfillment.orders`,
+    TOPIC_ORDER_STATUS: `${id}.orders.status`,
+    INGEST_GROUP_ID: `${id}-ingest`,
+    TASK_QUEUE_ORDERS: `${id}-orders`,
+    TASK_QUEUE_STOREFRONT: `${id}-storefront`,
+    TASK_QUEUE_PAYMENT: `${id}-payment`,
+    TASK_QUEUE_FULFILLMENT: `${id}-fulfillment`,
+    TASK_QUEUE_NOTIFICATION: `${id}-notification`,
+    STOREFRONT_BASE_URL: storefront.url,
+    STOREFRONT_RPS: String(options.storefrontRps ?? 1_000),
+    PAYMENT_PROVIDER_BASE_URL: paymentProvider.url,
+    INGEST_RETRY_INITIAL_MS: '100',
+    INGEST_RETRY_MAX_MS: '1000',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const logger = createLogger({ level: env.LOG_LEVEL!, pretty: false });
+  const kafka = new Kafka({ clientId: `${id}-test`, brokers: stack.kafkaBrokers.split(','), logLevel: logLevel.ERROR });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const temporal = await createTemporalClient({ address: stack.temporalAddress, namespace: 'default' });
+  const registry = new Registry();
+
+  const groups = options.workerGroups ?? undefined;
+  const workers = groups?.length === 0 ? undefined : await startWorkers(config, logger, groups);
+  const ingest = options.ingest === false ? undefined : await startIngest(config, logger, registry);
+
+  return {
+    id,
+    config,
+    env,
+    kafka,
+    producer,
+    temporal,
+    registry,
+    storefront,
+    paymentProvider,
+    workers,
+    ingest,
+    logger,
+    orderId: (n) => `ORD-${id.slice(2)}-${n}`,
+    produce: async (topic, records) => {
+      await producer.send({ topic, messages: records });
+    },
+    orderStatus: (orderId) => temporal.workflow.getHandle(orderWorkflowId(orderId)).query(orderStatusQuery),
+    stop: async () => {
+      await ingest?.stop();
+      await workers?.shutdown();
+      await producer.disconnect();
+      await temporal.connection.close();
+      await storefront.close();
+      await paymentProvider.close();
+    },
+  };
+}
