@@ -8,7 +8,6 @@ import type { RouterSettings } from '../router/routes.ts';
  */
 
 const text = (description: string) => z.string().trim().min(1).describe(description);
-const optionalText = (description: string) => z.string().trim().min(1).optional().describe(description);
 const int = (description: string, fallback: number, min = 1) =>
   z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').min(min, `expected a whole number >= ${min}`).default(fallback).describe(description);
 const flag = (description: string) =>

@@ -96,5 +96,5 @@ export function decodeEvent(message: RawMessage, maxBytes: number): InboundEvent
   if (checked.data.orderId !== attrs.subject) {
     throw EventProcessingError.permanent('schema-invalid', `data.orderId "${checked.data.orderId}" differs from subject "${attrs.subject}"`);
   }
-  return { id: attrs.id, source: attrs.source, type: attrs.type, time: attrs.time, subject: attrs.subject, data: checked.data } as InboundEvent;
+  return { id: attrs.id, source: attrs.source, type: attrs.type, time: attrs.time, subject: attrs.subject, data: checked.data };
 }

@@ -90,7 +90,8 @@ export class IngestConsumer {
     this.joined = false;
   }
 
-  private async processBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+  private async processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
     const { topic, partition } = batch;
     const key = `${topic}:${partition}`;
     // Batches of one partition run one after another and each settles all it began, so a tracker per batch suffices.
@@ -105,14 +106,18 @@ export class IngestConsumer {
 
     const work: Promise<void>[] = [];
     for (const message of batch.messages) {
-      if (!isRunning() || isStale() || signal.aborted) break;
+      if (!payload.isRunning() || payload.isStale() || signal.aborted) break;
       tracker.begin(message.offset);
       const source = { topic, partition, offset: message.offset, timestamp: message.timestamp, message };
       work.push(
         this.executor
           .submit(message.key?.toString('utf8') ?? '', async () => {
             signal.throwIfAborted();
-            await this.options.processor.process(source, this.options.mode ?? 'live', signal);
+            await this.options.processor.process(source, {
+              mode: this.options.mode ?? 'live',
+              signal,
+              onStall: (stalled) => this.setStalled(topic, partition, stalled),
+            });
             tracker.complete(message.offset);
           })
           .catch((error: Error) => {
@@ -124,7 +129,7 @@ export class IngestConsumer {
     const flush = async () => {
       const position = tracker.committable();
       if (position === undefined) return;
-      resolveOffset((BigInt(position) - 1n).toString());
+      payload.resolveOffset((BigInt(position) - 1n).toString());
       lagFrom(position);
       if (this.lastCommitted.get(key) === position) return;
       try {
@@ -136,7 +141,7 @@ export class IngestConsumer {
       }
     };
     const ticker = setInterval(() => {
-      heartbeat().catch(() => undefined);
+      payload.heartbeat().catch(() => undefined);
       flush().catch(() => undefined);
     }, HEARTBEAT_AND_COMMIT_EVERY_MS);
     try {
@@ -148,7 +153,7 @@ export class IngestConsumer {
   }
 
   /** Pauses a partition while any transient failure holds it, so no further batches are fetched for it. */
-  setStalled(topic: string, partition: number, stalled: boolean): void {
+  private setStalled(topic: string, partition: number, stalled: boolean): void {
     const key = `${topic}:${partition}`;
     const before = this.stalls.get(key) ?? 0;
     const after = Math.max(0, before + (stalled ? 1 : -1));

@@ -26,8 +26,14 @@ export interface ProcessorOptions {
   metrics: IngestMetrics;
   /** Ingest dead-letters a permanent failure; a re-drive or replay may only want it reported. */
   onPermanent: 'dead-letter' | 'report';
-  /** Called when a transient failure starts or stops holding a partition. */
-  onStall?: (source: DeadLetterSource, stalled: boolean) => void;
+}
+
+export interface ProcessCall {
+  mode: RouteMode;
+  /** Aborting stops retrying; the message is then left unprocessed (and uncommitted). */
+  signal: AbortSignal;
+  /** Told when a transient failure starts, and stops, holding this message. */
+  onStall?: (stalled: boolean) => void;
 }
 
 /**
@@ -42,21 +48,22 @@ export class EventProcessor {
     this.options = options;
   }
 
-  async process(source: DeadLetterSource, mode: RouteMode, signal: AbortSignal): Promise<ProcessOutcome> {
+  async process(source: DeadLetterSource, call: ProcessCall): Promise<ProcessOutcome> {
     const { logger, metrics } = this.options;
+    const { mode } = call;
     let event: InboundEvent;
     try {
       event = decodeEvent(source.message, this.options.maxEventBytes);
     } catch (error) {
       metrics.consumed.inc({ topic: source.topic, type: 'unknown' });
-      return this.permanentFailure(source, error as EventProcessingError, 'unknown', signal);
+      return this.permanentFailure(source, error as EventProcessingError, 'unknown', call);
     }
     metrics.consumed.inc({ topic: source.topic, type: event.type });
     const command = routeEvent(event, this.options.router, mode);
     const context = { orderId: event.subject, eventId: event.id, eventType: event.type, workflowId: command.workflowId, topic: source.topic, partition: source.partition, offset: source.offset };
 
     try {
-      const outcome = await this.retryTransient(source, signal, async () => {
+      const outcome = await this.retryTransient(source, call, async () => {
         const stopTimer = metrics.signalLatency.startTimer({ type: event.type });
         try {
           return await signalWithStart(this.options.temporal, command);
@@ -73,7 +80,7 @@ export class EventProcessor {
       logger.debug({ ...context, runId: outcome.runId }, 'signalled');
       return { kind: 'signalled', event, workflowId: command.workflowId, runId: outcome.runId };
     } catch (error) {
-      if (error instanceof EventProcessingError && !error.retriable) return this.permanentFailure(source, error, event.type, signal, context);
+      if (error instanceof EventProcessingError && !error.retriable) return this.permanentFailure(source, error, event.type, call, context);
       throw error;
     }
   }
@@ -82,13 +89,13 @@ export class EventProcessor {
     source: DeadLetterSource,
     error: EventProcessingError,
     type: string,
-    signal: AbortSignal,
+    call: ProcessCall,
     context: object = { topic: source.topic, partition: source.partition, offset: source.offset },
   ): Promise<ProcessOutcome> {
     if (this.options.onPermanent === 'report') return { kind: 'rejected', error };
     const producer = this.options.producer;
     if (!producer) throw new Error('EventProcessor: onPermanent is dead-letter, but no producer was given');
-    await this.retryTransient(source, signal, async () => {
+    await this.retryTransient(source, call, async () => {
       try {
         await sendToDeadLetter(producer, source, error);
       } catch (cause) {
@@ -101,7 +108,7 @@ export class EventProcessor {
   }
 
   /** Retries transient failures with exponential backoff, forever or until aborted; permanent ones pass straight through. */
-  private async retryTransient<T>(source: DeadLetterSource, signal: AbortSignal, attempt: () => Promise<T>): Promise<T> {
+  private async retryTransient<T>(source: DeadLetterSource, call: ProcessCall, attempt: () => Promise<T>): Promise<T> {
     let stalled = false;
     try {
       return await pRetry(
@@ -119,7 +126,7 @@ export class EventProcessor {
           maxTimeout: this.options.retry.maxMs,
           factor: 2,
           randomize: true,
-          signal,
+          signal: call.signal,
           onFailedAttempt: ({ error, attemptNumber, retryDelay }) => {
             const reason = error instanceof EventProcessingError ? error.reason : 'unexpected';
             this.options.metrics.transientFailures.inc({ topic: source.topic, reason });
@@ -127,12 +134,12 @@ export class EventProcessor {
               { topic: source.topic, partition: source.partition, offset: source.offset, reason, attemptNumber, retryInMs: retryDelay, error: error.message },
               'transient failure: holding the partition and retrying',
             );
-            if (!stalled) this.options.onStall?.(source, (stalled = true));
+            if (!stalled) call.onStall?.((stalled = true));
           },
         },
       );
     } finally {
-      if (stalled) this.options.onStall?.(source, false);
+      if (stalled) call.onStall?.(false);
     }
   }
 }

@@ -36,7 +36,6 @@ export async function startIngest(config: Config, logger: Logger, registry?: Reg
   const producer = createIdempotentProducer(kafka);
   await producer.connect();
   const metrics = createIngestMetrics(registry);
-  let consumer: IngestConsumer | undefined;
   const processor = new EventProcessor({
     temporal,
     producer,
@@ -46,9 +45,8 @@ export async function startIngest(config: Config, logger: Logger, registry?: Reg
     logger: log,
     metrics,
     onPermanent: 'dead-letter',
-    onStall: (source, stalled) => consumer?.setStalled(source.topic, source.partition, stalled),
   });
-  consumer = new IngestConsumer({
+  const consumer = new IngestConsumer({
     kafka,
     processor,
     groupId: config.ingest.groupId,
@@ -59,12 +57,11 @@ export async function startIngest(config: Config, logger: Logger, registry?: Reg
     metrics,
   });
   await consumer.start();
-  const running = consumer;
   return {
-    consumer: running,
-    isReady: () => running.isReady(),
+    consumer,
+    isReady: () => consumer.isReady(),
     stop: async () => {
-      await running.stop();
+      await consumer.stop();
       await producer.disconnect();
       await temporal.connection.close();
     },

@@ -1,5 +1,5 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Runtime, type Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createFulfillmentActivities } from '../activity/fulfillment/activities.ts';
 import { createNotificationActivities } from '../activity/notification/activities.ts';
@@ -56,7 +56,7 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
   };
 
   if (groups.includes('workflows')) {
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath });
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: Runtime.instance().logger });
     specs.push({ taskQueue: config.taskQueues.orders, options: { taskQueue: config.taskQueues.orders, workflowBundle } });
   }
   if (groups.includes('storefront')) {

@@ -24,12 +24,20 @@ export async function createTemporalClient(settings: TemporalSettings): Promise<
 
 let runtimeInstalled = false;
 
+/** Workers of one group by design poll only workflows or only activities; the SDK warns about that each start. */
+const EXPECTED_NOTICES = /^No (activities|workflows) registered, not polling/;
+
 /** The SDK logs every worker state change at INFO; keep its own log at WARN unless asked otherwise. */
 function installRuntimeOnce(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const level = (process.env.TEMPORAL_SDK_LOG_LEVEL ?? 'WARN') as LogLevel;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  const print = new DefaultLogger(level);
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      if (!EXPECTED_NOTICES.test(entry.message)) print.log(entry.level, entry.message, entry.meta);
+    }),
+  });
 }
 
 /** One connection serves every worker of a process (one worker per task queue). */

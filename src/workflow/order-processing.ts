@@ -20,6 +20,9 @@ import {
   paymentValidated,
   reprocessRequested,
   type EventSignal,
+  type OrderCancelledSignal,
+  type PaymentFailedSignal,
+  type PaymentValidatedSignal,
   type OrderStage,
   type OrderStatus,
   type OrderWorkflowInput,
@@ -78,7 +81,7 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
   );
   setHandler(
     orderCancelled,
-    once((signal) => {
+    once<OrderCancelledSignal>((signal) => {
       cancellation ??= signal.reason;
     }),
   );
@@ -92,13 +95,13 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
   );
   setHandler(
     paymentValidated,
-    once((signal) => {
+    once<PaymentValidatedSignal>((signal) => {
       if (status.payment.status === 'none') status.payment = { status: 'validated', paymentId: signal.paymentId, reference: signal.reference };
     }),
   );
   setHandler(
     paymentFailed,
-    once((signal) => {
+    once<PaymentFailedSignal>((signal) => {
       if (status.payment.status === 'none') status.payment = { status: 'failed', paymentId: signal.paymentId };
       record('payment', 'failed', signal.reason);
     }),
