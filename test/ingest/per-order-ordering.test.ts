@@ -25,7 +25,10 @@ test('1,000 events for 100 orders over 3 partitions: every workflow saw its own 
       records.push(toRecord(event));
     }
   }
-  const partitions = (await service.kafka.admin().fetchTopicMetadata({ topics: [service.config.topics.orderEvents] })).topics[0]!.partitions;
+  const admin = service.kafka.admin();
+  await admin.connect();
+  const partitions = (await admin.fetchTopicMetadata({ topics: [service.config.topics.orderEvents] })).topics[0]!.partitions;
+  await admin.disconnect();
   expect(partitions).toHaveLength(3);
 
   const started = performance.now();
