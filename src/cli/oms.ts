@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { hideKnownKafkajsWarning } from '../observability/known-warnings.ts';
 import { registerDevCommands } from './dev.ts';
+import { registerRoleCommands } from './roles.ts';
 
 hideKnownKafkajsWarning();
 
@@ -11,6 +12,7 @@ const program = new Command('oms')
   .configureOutput({ outputError: (message, write) => write(message) });
 
 registerDevCommands(program);
+registerRoleCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@ import { DLQ_HEADERS, dlqTopicFor } from '../../src/ingest/dead-letter.ts';
 import { cloudEvent, orderEvent, paymentEventFor, toRecord, type KafkaRecord } from '../../src/standins/events.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { uniqueName } from '../support/names.ts';
+import { uncommitted } from '../support/offsets.ts';
 
 const MAX_EVENT_BYTES = 4_096;
 let service: TestService;
@@ -70,17 +71,7 @@ test('poison messages of every kind go to the DLQ with their reason, the good on
   await vi.waitFor(async () => expect((await service.orderStatus(after)).orderReceived).toBe(true), { timeout: 30_000, interval: 200 });
 
   // Everything consumed was committed, poison included.
-  await vi.waitFor(
-    async () => {
-      const admin = service.kafka.admin();
-      await admin.connect();
-      const [committed] = await admin.fetchOffsets({ groupId: service.config.ingest.groupId, topics: [topic] });
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.disconnect();
-      for (const end of ends) expect(committed!.partitions.find((p) => p.partition === end.partition)?.offset).toBe(end.high);
-    },
-    { timeout: 15_000, interval: 250 },
-  );
+  await vi.waitFor(async () => expect(await uncommitted(service.kafka, service.config.ingest.groupId, topic)).toBe(0), { timeout: 15_000, interval: 250 });
 });
 
 test('binary-mode events (ce_* headers, data as the value) are accepted like structured ones', async () => {
