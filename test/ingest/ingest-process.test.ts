@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
+import { orderEvent, toRecord } from '../../src/standins/events.ts';
+import { runOms, spawnOms } from '../support/cli.ts';
+import { uncommitted } from '../support/offsets.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+
+let service: TestService;
+beforeAll(async () => {
+  // Workers in this process; ingest runs as the real `oms ingest` command below.
+  service = await startTestService({ ingest: false });
+});
+afterAll(async () => {
+  await service?.stop();
+});
+
+test('oms ingest serves /healthz, /readyz and /metrics, processes events, and exits 0 on SIGTERM with everything committed', { timeout: 120_000 }, async () => {
+  const port = String(20_000 + Math.floor(Math.random() * 20_000));
+  const ingest = spawnOms(['ingest'], { ...service.env, HTTP_PORT: port, LOG_LEVEL: 'debug' });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await vi.waitFor(async () => expect((await fetch(`${base}/readyz`)).status).toBe(200), { timeout: 60_000, interval: 250 });
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+
+    const orderId = service.orderId('cli');
+    const event = orderEvent('order.created', orderId);
+    await service.produce(service.config.topics.orderEvents, [toRecord(event)]);
+    await vi.waitFor(async () => expect((await service.orderStatus(orderId)).appliedEvents).toEqual([{ eventId: event.id, type: 'order.created' }]), {
+      timeout: 30_000,
+      interval: 200,
+    });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`oms_ingest_events_signalled_total\\{topic="${service.config.topics.orderEvents.replaceAll('.', '\\.')}",type="order.created"\\} 1`));
+    expect(metrics).toMatch(/oms_ingest_signal_with_start_seconds_count\{type="order.created"\} 1/);
+    expect(metrics).toMatch(/oms_ingest_consumer_lag\{topic="[^"]+",partition="\d"\} 0/);
+
+    // Logs are JSON lines and carry the order, event and workflow ids, never the customer's details.
+    const lines = () => ingest.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    await vi.waitFor(() => expect(lines().find((line) => line.msg === 'signalled')).toMatchObject({ orderId, eventId: event.id, workflowId: `order-${orderId}` }), { timeout: 5_000 });
+    expect(ingest.output()).not.toContain(event.data.customer.email);
+
+    const stopping = performance.now();
+    ingest.child.kill('SIGTERM');
+    expect(await ingest.exited).toBe(0);
+    console.log(`[figures] oms ingest stopped ${((performance.now() - stopping) / 1_000).toFixed(2)} s after SIGTERM`);
+    expect(await uncommitted(service.kafka, service.config.ingest.groupId, service.config.topics.orderEvents)).toBe(0);
+  } finally {
+    ingest.child.kill('SIGKILL');
+  }
+});
+
+test.each([
+  ['INGEST_MAX_IN_FLIGHT', 'lots', /^oms: invalid configuration: INGEST_MAX_IN_FLIGHT: expected a whole number, got "lots"$/],
+  ['KAFKA_BROKERS', 'localhost', /^oms: invalid configuration: KAFKA_BROKERS: expected comma-separated host:port pairs, got "localhost"$/],
+  ['TEMPORAL_ADDRESS', '', /^oms: invalid configuration: TEMPORAL_ADDRESS: required, but not set$/],
+  ['LOG_LEVEL', 'loud', /^oms: invalid configuration: LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "loud"$/],
+])('oms ingest with %s=%j stops at start-up with one line naming the variable', async (variable, value, message) => {
+  const result = await runOms(['ingest'], { ...service.env, [variable]: value });
+  expect(result.code).toBe(1);
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  expect(result.stderr.trim()).toMatch(message);
+});
