@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { hideKnownKafkajsWarning } from '../observability/known-warnings.ts';
 import { registerDevCommands } from './dev.ts';
 import { registerRoleCommands } from './roles.ts';
+import { registerSchemaCommands } from './schemas.ts';
 
 hideKnownKafkajsWarning();
 
@@ -13,6 +14,7 @@ const program = new Command('oms')
 
 registerDevCommands(program);
 registerRoleCommands(program);
+registerSchemaCommands(program);
 
 try {
   await program.parseAsync(process.argv);
