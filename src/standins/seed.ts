@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { StorefrontCustomer, StorefrontOrder, StorefrontProduct } from '../activity/storefront/client.ts';
 
 /**
  * Deterministic seeded data shared by the storefront stand-in and the demo producer: the same id
@@ -31,12 +32,8 @@ export const CUSTOMER_COUNT = 1_000;
 export const skuFor = (n: number) => `SKU-${String(n).padStart(4, '0')}`;
 export const customerIdFor = (n: number) => `CUST-${String(n).padStart(4, '0')}`;
 
-export interface SeedProduct {
-  sku: string;
-  name: string;
-  unitPrice: number;
-  weightGrams: number;
-}
+/** The stand-in serves exactly the storefront API's types, so it can't drift from the client. */
+export type SeedProduct = StorefrontProduct;
 
 export function seededProduct(sku: string): SeedProduct | undefined {
   const match = /^SKU-(\d{4})$/.exec(sku);
@@ -45,11 +42,7 @@ export function seededProduct(sku: string): SeedProduct | undefined {
   return { sku, name: `Product ${match[1]}`, unitPrice: Math.round((1 + random() * 199) * 100) / 100, weightGrams: 50 + Math.floor(random() * 5_000) };
 }
 
-export interface SeedCustomer {
-  id: string;
-  email: string;
-  name: string;
-}
+export type SeedCustomer = StorefrontCustomer;
 
 export function seededCustomer(id: string): SeedCustomer | undefined {
   const match = /^CUST-(\d{4})$/.exec(id);
@@ -60,15 +53,7 @@ export function seededCustomer(id: string): SeedCustomer | undefined {
   return { id, name: `${first} ${last}`, email: `${first}.${last}.${match[1]}@example.com`.toLowerCase() };
 }
 
-export interface SeedOrder {
-  orderId: string;
-  customerId: string;
-  lines: { sku: string; quantity: number; unitPrice: number }[];
-  currency: string;
-  total: number;
-  shippingAddress: { line1: string; city: string; postalCode: string; country: string };
-  placedAt: string;
-}
+export type SeedOrder = StorefrontOrder;
 
 /** Every id of the form ORD-<letters, digits, dashes> names a seeded order; anything else does not exist. */
 export function seededOrder(orderId: string): SeedOrder | undefined {
