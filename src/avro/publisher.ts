@@ -1,4 +1,4 @@
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Producer } from 'kafkajs';
 import { readAvroSchema, type AvroSchemaName, type FulfillmentOrderRecord, type OrderStatusChangedRecord } from './schemas.ts';
 
@@ -14,6 +14,10 @@ export const subjectFor = (topic: string) => `${topic}-value`;
  * keyed by order id, with the schema registered under `<topic>-value` (TopicNameStrategy).
  * Registration happens once per process; the registry refuses a schema that breaks the subject's
  * compatibility rule, which stops start-up rather than publishing something consumers can't read.
+ *
+ * Our output subjects are FULL, stricter than the registry's global BACKWARD: BACKWARD alone would let
+ * a new version drop a field that the fulfillment system, still reading with the old schema, requires.
+ * FULL allows only what both old readers and new readers survive (adding or removing optional fields).
  */
 export class AvroPublisher {
   private readonly registry: SchemaRegistry;
@@ -30,7 +34,12 @@ export class AvroPublisher {
   registerSchemas(): Promise<Record<AvroSchemaName, number>> {
     this.ids ??= (async () => {
       const register = async (name: AvroSchemaName, topic: string) =>
-        (await this.registry.register({ type: SchemaType.AVRO, schema: readAvroSchema(name) }, { subject: subjectFor(topic) })).id;
+        (
+          await this.registry.register(
+            { type: SchemaType.AVRO, schema: readAvroSchema(name) },
+            { subject: subjectFor(topic), compatibility: COMPATIBILITY.FULL, updateConfig: true },
+          )
+        ).id;
       const [fulfillment, status] = await Promise.all([
         register('FulfillmentOrder', this.topics.fulfillment),
         register('OrderStatusChanged', this.topics.orderStatus),

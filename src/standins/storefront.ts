@@ -1,4 +1,4 @@
-import { serveJson, type RunningStandin, type StandinReply } from './http-server.ts';
+import { serveJson, type RunningStandin, type StandinReply, type StandinRequest } from './http-server.ts';
 import { seededCustomer, seededOrder, seededProduct, type SeedOrder } from './seed.ts';
 
 export interface StorefrontStandinOptions {
@@ -7,6 +7,19 @@ export interface StorefrontStandinOptions {
   rateLimitRps: number;
   /** Units in stock per SKU at start. */
   initialStock?: number;
+}
+
+/**
+ * A fault the test or demo injects: requests matching method and path prefix answer `status`.
+ * `afterApplying` makes the stand-in do the work first and then fail the response, as when an
+ * answer is lost on the way back. `times` bounds how often it fires (default: until cleared).
+ */
+export interface StandinFault {
+  method: string;
+  pathPrefix: string;
+  status: number;
+  afterApplying?: boolean;
+  times?: number;
 }
 
 export interface StorefrontStats {
@@ -27,6 +40,7 @@ export async function startStorefrontStandin(options: StorefrontStandinOptions):
   const stock = new Map<string, number>();
   const reservations = new Map<string, { reservationId: string; orderId: string; lines: { sku: string; quantity: number }[]; released: boolean }>();
   const notifications = new Map<string, { orderId: string; template: string; at: string }>();
+  const faults: StandinFault[] = [];
   const recent: number[] = [];
   const stats: StorefrontStats = { perSecond: {}, rejected: 0, total: 0 };
   const initialStock = options.initialStock ?? 1_000_000;
@@ -48,12 +62,29 @@ export async function startStorefrontStandin(options: StorefrontStandinOptions):
     return undefined;
   };
 
-  const server = await serveJson(options.port ?? 0, ({ method, path, body, query }) => {
-    const [resource, id] = path;
+  const server = await serveJson(options.port ?? 0, (request) => {
+    const [resource] = request.path;
     if (resource === '_stats') return { status: 200, body: stats };
-    if (resource === '_notifications') return { status: 200, body: [...notifications.values()].filter((n) => !query.get('orderId') || n.orderId === query.get('orderId')) };
+    if (resource === '_notifications') {
+      return { status: 200, body: [...notifications.values()].filter((n) => !request.query.get('orderId') || n.orderId === request.query.get('orderId')) };
+    }
+    if (resource === '_faults') {
+      if (request.method === 'DELETE') faults.length = 0;
+      else faults.push(request.body as StandinFault);
+      return { status: 200, body: faults };
+    }
     const rejected = limited();
     if (rejected) return rejected;
+    const path = `/${request.path.join('/')}`;
+    const fault = faults.find((f) => f.method === request.method && path.startsWith(f.pathPrefix) && (f.times === undefined || f.times > 0));
+    if (fault && fault.times !== undefined) fault.times -= 1;
+    if (fault && !fault.afterApplying) return { status: fault.status, body: { error: 'injected fault' } };
+    const reply = api(request);
+    return fault ? { status: fault.status, body: { error: 'injected fault (after applying)' } } : reply;
+  });
+
+  function api({ method, path, body }: StandinRequest): StandinReply {
+    const [resource, id] = path;
 
     if (resource === 'orders' && id && method === 'GET') return found(orderOf(id));
     if (resource === 'orders' && id && method === 'PUT') {
@@ -63,6 +94,10 @@ export async function startStorefrontStandin(options: StorefrontStandinOptions):
     if (resource === 'customers' && id && method === 'GET') return found(seededCustomer(id));
     if (resource === 'products' && id && method === 'GET') return found(seededProduct(id));
     if (resource === 'inventory' && id && method === 'GET') return found(seededProduct(id) && { sku: id, available: stockOf(id) });
+    if (resource === 'inventory' && id && method === 'PUT') {
+      stock.set(id, (body as { available: number }).available);
+      return { status: 200, body: { sku: id, available: stockOf(id) } };
+    }
     if (resource === 'reservations' && !id && method === 'POST') {
       const { orderId, reservationKey } = body as { orderId: string; reservationKey: string };
       const existing = reservations.get(reservationKey);
@@ -90,6 +125,6 @@ export async function startStorefrontStandin(options: StorefrontStandinOptions):
       return { status: 202, body: { accepted: true } };
     }
     return { status: 404, body: { error: `no route ${method} /${path.join('/')}` } };
-  });
+  }
   return { ...server, stats: () => stats };
 }

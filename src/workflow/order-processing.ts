@@ -118,6 +118,22 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
     if (!arrived) throw new OrderAbandoned(onTimeout);
   };
 
+  /**
+   * Runs a step that a cancellation may interrupt: an activity retrying against a failing system
+   * must not keep a cancelled order waiting. Steps that must not be cut short (publishing) call
+   * their activity directly.
+   */
+  const interruptible = async <T>(step: () => Promise<T>): Promise<T> => {
+    const scope = new CancellationScope();
+    void condition(() => cancellation !== undefined).then(() => scope.cancel());
+    try {
+      return await scope.run(step);
+    } catch (error) {
+      if (isCancellation(error) && cancellation !== undefined) throw new OrderAbandoned(`cancelled: ${cancellation}`);
+      throw error;
+    }
+  };
+
   const compensations: { step: string; undo: () => Promise<void> }[] = [];
   try {
     await waitFor(() => status.orderReceived, settings.orderTimeoutMs, 'the order never arrived');
@@ -126,7 +142,7 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
       enter('validating');
       const versionValidated = status.orderVersion;
       const reprocessSeen = reprocessRequests;
-      const validation = await storefront.validateOrder(orderId);
+      const validation = await interruptible(() => storefront.validateOrder(orderId));
       if (validation.valid) {
         record('validate', 'ok');
         break;
@@ -143,7 +159,7 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
 
     throwIfCancelled();
     enter('enriching');
-    const enriched = await storefront.enrichOrder(orderId);
+    const enriched = await interruptible(() => storefront.enrichOrder(orderId));
     record('enrich', 'ok', `customer ${enriched.customerId}, ${enriched.skus.length} products`);
 
     enter('awaiting-payment');
@@ -156,10 +172,12 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
 
     throwIfCancelled();
     enter('allocating');
-    const { reservationId } = await storefront.reserveInventory({ orderId, fulfillmentId });
+    // The release is registered before the reservation is asked for: if the call is cut short after
+    // the storefront made it, the compensation still finds it (both are keyed by the fulfillment id).
+    compensations.push({ step: 'release inventory', undo: () => storefront.releaseInventory({ orderId, reservationId: fulfillmentId }) });
+    const { reservationId } = await interruptible(() => storefront.reserveInventory({ orderId, fulfillmentId }));
     status.reservationId = reservationId;
     record('allocate', 'ok', `reservation ${reservationId}`);
-    compensations.push({ step: 'release inventory', undo: () => storefront.releaseInventory({ orderId, reservationId }) });
 
     throwIfCancelled();
     enter('publishing');

@@ -57,7 +57,10 @@ export class StorefrontClient {
     return (await (await expectOk(response, `product ${sku}`)).json()) as StorefrontProduct;
   }
 
-  /** Reserves stock for every line; `reservationId` is idempotent per fulfillment id. 409: not enough stock. */
+  /**
+   * Reserves stock for every line. The reservation is keyed by the fulfillment id we send, so a retry
+   * returns the same reservation and a release can name it before the answer arrived. 409: not enough stock.
+   */
   async reserve(orderId: string, fulfillmentId: string): Promise<{ reservationId: string } | { insufficientStock: string }> {
     const response = await this.call('/reservations', jsonBody({ orderId, reservationKey: fulfillmentId }));
     if (response.status === 409) return { insufficientStock: await response.text() };
