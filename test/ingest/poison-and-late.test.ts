@@ -1,10 +1,10 @@
-import type { IHeaders, KafkaMessage } from 'kafkajs';
+import type { IHeaders } from 'kafkajs';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { DLQ_HEADERS, dlqTopicFor } from '../../src/ingest/dead-letter.ts';
 import { cloudEvent, orderEvent, paymentEventFor, toRecord, type KafkaRecord } from '../../src/standins/events.ts';
 import { startTestService, type TestService } from '../support/service.ts';
-import { uniqueName } from '../support/names.ts';
 import { uncommitted } from '../support/offsets.ts';
+import { readTopic } from '../support/topics.ts';
 
 const MAX_EVENT_BYTES = 4_096;
 let service: TestService;
@@ -14,17 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.stop();
 });
-
-async function readAll(topic: string, count: number): Promise<KafkaMessage[]> {
-  const consumer = service.kafka.consumer({ groupId: uniqueName('reader') });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const messages: KafkaMessage[] = [];
-  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
-  await vi.waitFor(() => expect(messages.length).toBeGreaterThanOrEqual(count), { timeout: 30_000, interval: 100 });
-  await consumer.disconnect();
-  return messages;
-}
 
 const header = (headers: IHeaders | undefined, name: string) => headers?.[name]?.toString();
 
@@ -46,7 +35,7 @@ test('poison messages of every kind go to the DLQ with their reason, the good on
   records.push(good(poison.length));
   await service.produce(topic, records as KafkaRecord[]);
 
-  const dead = await readAll(dlqTopicFor(topic), poison.length);
+  const dead = await readTopic(service.kafka, dlqTopicFor(topic), poison.length);
   expect(dead).toHaveLength(poison.length);
   for (const message of dead) {
     const n = Number(header(message.headers, 'x-test-case'));

@@ -1,0 +1,18 @@
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { vi, expect } from 'vitest';
+import { uniqueName } from './names.ts';
+
+/** Reads a topic from the beginning with a throw-away group until `count` messages (or more) arrived. */
+export async function readTopic(kafka: Kafka, topic: string, count: number, timeoutMs = 30_000): Promise<KafkaMessage[]> {
+  const consumer = kafka.consumer({ groupId: uniqueName('reader') });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const messages: KafkaMessage[] = [];
+  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+  try {
+    await vi.waitFor(() => expect(messages.length).toBeGreaterThanOrEqual(count), { timeout: timeoutMs, interval: 100 });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
