@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
 import { isAlive, type OwnedProcess } from '../../src/dev/native/process.ts';
+import { newClusterId } from '../../src/dev/native/services.ts';
 
 const run = promisify(execFile);
 const oms = path.resolve(import.meta.dirname, '../../src/cli/oms.ts');
@@ -92,4 +93,9 @@ test('oms dev up names each missing prerequisite and how to get it, and starts n
   expect(result.stderr).toMatch(/Missing prerequisite: redis-server\. .*apt-get install redis-server/);
   expect(result.stdout).toBe('');
   await expect(readFile(path.join(stateDir, 'run', 'stack.json'), 'utf8')).rejects.toThrow(/ENOENT/);
+});
+
+test('Kafka cluster ids never start with a dash, which the storage tool would take for an option', () => {
+  const ids = Array.from({ length: 2_000 }, () => newClusterId());
+  expect(ids.every((id) => /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/.test(id))).toBe(true);
 });

@@ -86,6 +86,17 @@ async function freshDir(dir: string): Promise<string> {
   return dir;
 }
 
+/**
+ * A Kafka cluster id: 16 random bytes in unpadded base64url, as `StorageTool random-uuid` prints.
+ * Like Kafka's own Uuid.randomUuid(), never one starting with '-', which the tool would read as an option.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 function kafka(ctx: ServiceContext): NativeService {
   const home = ctx.paths.service('kafka').home;
   return {
@@ -132,8 +143,7 @@ function kafka(ctx: ServiceContext): NativeService {
       );
       const classpath = `${path.join(home, 'libs')}/*`;
       const jvm = ['-Xms256m', '-Xmx1g', `-Dlog4j2.configurationFile=${KAFKA_LOG4J}`, '-cp', classpath];
-      // Kafka cluster ids are 16 random bytes in unpadded base64url, what `StorageTool random-uuid` prints.
-      const clusterId = randomBytes(16).toString('base64url');
+      const clusterId = newClusterId();
       await runStep(ctx.tools.java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config], logFile);
       return { command: ctx.tools.java, args: [...jvm, 'kafka.Kafka', config], cwd: runDir };
     },
