@@ -1,5 +1,6 @@
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { expect, inject, test } from 'vitest';
+import { ensureTopics } from '../../src/service/kafka.ts';
 import { uniqueName } from '../support/names.ts';
 
 test('a keyed message produced to a fresh topic is consumed back with its key, value and partition', async () => {
@@ -7,7 +8,7 @@ test('a keyed message produced to a fresh topic is consumed back with its key, v
   const topic = uniqueName('smoke.kafka');
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  await ensureTopics(admin, [topic], 3);
   expect((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions).toHaveLength(3);
 
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
