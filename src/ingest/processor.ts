@@ -66,7 +66,7 @@ export class EventProcessor {
       const outcome = await this.retryTransient(source, call, async () => {
         const stopTimer = metrics.signalLatency.startTimer({ type: event.type });
         try {
-          return await signalWithStart(this.options.temporal, command);
+          return await signalWithStart(this.options.temporal, command, call.signal);
         } finally {
           stopTimer();
         }

@@ -32,7 +32,7 @@ export async function startIngest(config: Config, logger: Logger, registry?: Reg
     await admin.disconnect();
   }
 
-  const temporal = await createTemporalClient({ address, namespace: config.temporal.namespace });
+  const temporal = await createTemporalClient({ address, namespace: config.temporal.namespace }, { sdkRetries: false });
   const producer = createIdempotentProducer(kafka);
   await producer.connect();
   const metrics = createIngestMetrics(registry);

@@ -28,9 +28,10 @@ const SIGNAL_DEADLINE_MS = 10_000;
 // overloaded, auth or namespace trouble) is the environment's fault and must not empty the topic into the DLQ.
 const PERMANENT_GRPC_CODES = new Set<number>([GrpcStatus.INVALID_ARGUMENT]);
 
-export async function signalWithStart(client: Client, command: SignalWithStartCommand): Promise<SignalOutcome> {
-  try {
-    const handle = await client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
+/** `signal` abandons the call (shutdown): its outcome is then unknown, so the caller must not count it as accepted. */
+export async function signalWithStart(client: Client, command: SignalWithStartCommand, signal?: AbortSignal): Promise<SignalOutcome> {
+  const call = () =>
+    client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
       client.workflow.signalWithStart(command.workflowType, {
         workflowId: command.workflowId,
         taskQueue: command.taskQueue,
@@ -41,6 +42,8 @@ export async function signalWithStart(client: Client, command: SignalWithStartCo
         workflowIdReusePolicy: command.reprocess ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
       }),
     );
+  try {
+    const handle = await (signal ? client.withAbortSignal(signal, call) : call());
     return { kind: 'accepted', runId: handle.signaledRunId };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError && !command.reprocess) return { kind: 'late' };

@@ -17,8 +17,16 @@ export function dataConverter(): DataConverter {
   return {};
 }
 
-export async function createTemporalClient(settings: TemporalSettings): Promise<Client> {
-  const connection = await Connection.connect({ address: settings.address });
+export interface ClientOptions {
+  /**
+   * The SDK retries failed gRPC calls itself (up to 10 attempts) by default. Ingest turns that off:
+   * it retries with its own visible backoff (metrics, logs, partition pause) and must notice an outage at once.
+   */
+  sdkRetries?: boolean;
+}
+
+export async function createTemporalClient(settings: TemporalSettings, options: ClientOptions = {}): Promise<Client> {
+  const connection = await Connection.connect({ address: settings.address, ...(options.sdkRetries === false ? { interceptors: [] } : {}) });
   return new Client({ connection, namespace: settings.namespace, dataConverter: dataConverter() });
 }
 

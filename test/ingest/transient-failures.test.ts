@@ -64,6 +64,7 @@ test('stopping while a partition is held abandons the retry promptly and commits
   const started = performance.now();
   await ingest.stop();
   const stopSeconds = (performance.now() - started) / 1_000;
+  console.log(`[figures] ingest stopped ${stopSeconds.toFixed(2)} s after stop() while a partition was held`);
   expect(stopSeconds).toBeLessThan(service.config.shutdownGraceMs / 1_000);
   // Exactly one message (the stuck one) is uncommitted: it will be redelivered.
   expect(await uncommitted(service.kafka, service.config.ingest.groupId, topic)).toBe(1);
