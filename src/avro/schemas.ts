@@ -16,6 +16,7 @@ export interface FulfillmentOrderRecord {
   currency: string;
   paymentReference: string;
   eventTime: number;
+  reprocessOf: string | null;
 }
 
 export type OrderStatusValue = 'INVALID' | 'COMPLETED' | 'CANCELLED' | 'FAILED';

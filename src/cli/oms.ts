@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { hideKnownKafkajsWarning } from '../observability/known-warnings.ts';
 import { registerDevCommands } from './dev.ts';
+import { registerOperatorCommands } from './operate.ts';
 import { registerRoleCommands } from './roles.ts';
 import { registerSchemaCommands } from './schemas.ts';
 
@@ -14,6 +15,7 @@ const program = new Command('oms')
 
 registerDevCommands(program);
 registerRoleCommands(program);
+registerOperatorCommands(program);
 registerSchemaCommands(program);
 
 try {

@@ -6,6 +6,7 @@ import { EventProcessingError } from '../event/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { IngestMetrics } from '../observability/metrics.ts';
 import { routeEvent, type RouteMode, type RouterSettings } from '../router/routes.ts';
+import { withReprocessContext } from '../signal/reprocess.ts';
 import { classifyTemporalError, signalWithStart } from '../signal/signal-with-start.ts';
 import { sendToDeadLetter, type DeadLetterSource } from './dead-letter.ts';
 
@@ -49,24 +50,39 @@ export class EventProcessor {
   }
 
   async process(source: DeadLetterSource, call: ProcessCall): Promise<ProcessOutcome> {
-    const { logger, metrics } = this.options;
-    const { mode } = call;
     let event: InboundEvent;
     try {
-      event = decodeEvent(source.message, this.options.maxEventBytes);
+      event = this.decode(source);
     } catch (error) {
-      metrics.consumed.inc({ topic: source.topic, type: 'unknown' });
       return this.permanentFailure(source, error as EventProcessingError, 'unknown', call);
     }
-    metrics.consumed.inc({ topic: source.topic, type: event.type });
-    const command = routeEvent(event, this.options.router, mode);
+    return this.deliver(event, source, call);
+  }
+
+  /** The event in a message, or a permanent EventProcessingError saying why there is none. */
+  decode(source: DeadLetterSource): InboundEvent {
+    try {
+      const event = decodeEvent(source.message, this.options.maxEventBytes);
+      this.options.metrics.consumed.inc({ topic: source.topic, type: event.type });
+      return event;
+    } catch (error) {
+      this.options.metrics.consumed.inc({ topic: source.topic, type: 'unknown' });
+      throw error;
+    }
+  }
+
+  /** Routes a decoded event and signals its workflow. */
+  async deliver(event: InboundEvent, source: DeadLetterSource, call: ProcessCall): Promise<ProcessOutcome> {
+    const { logger, metrics } = this.options;
+    const command = routeEvent(event, this.options.router, call.mode);
     const context = { orderId: event.subject, eventId: event.id, eventType: event.type, workflowId: command.workflowId, topic: source.topic, partition: source.partition, offset: source.offset };
 
     try {
       const outcome = await this.retryTransient(source, call, async () => {
+        const prepared = await withReprocessContext(this.options.temporal, command);
         const stopTimer = metrics.signalLatency.startTimer({ type: event.type });
         try {
-          return await signalWithStart(this.options.temporal, command, call.signal);
+          return await signalWithStart(this.options.temporal, prepared, call.signal);
         } finally {
           stopTimer();
         }

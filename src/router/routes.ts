@@ -91,7 +91,7 @@ export function routeEvent(event: InboundEvent, settings: RouterSettings, mode: 
   const reprocess = mode === 'reprocess' || route.reprocess;
   const start =
     route.target === 'order'
-      ? { workflowType: ORDER_WORKFLOW, workflowId: orderWorkflowId(orderId), workflowArgs: [{ orderId, settings: settings.order, ...(reprocess ? { reprocessOf: event.id } : {}) }] }
+      ? { workflowType: ORDER_WORKFLOW, workflowId: orderWorkflowId(orderId), workflowArgs: [{ orderId, settings: settings.order }] }
       : { workflowType: PAYMENT_WORKFLOW, workflowId: paymentWorkflowId(orderId), workflowArgs: [{ orderId, pollTimeoutMs: settings.paymentPollTimeoutMs, taskQueues: settings.order.taskQueues }] };
   return {
     ...start,

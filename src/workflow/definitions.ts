@@ -113,11 +113,20 @@ export interface OrderWorkflowSettings {
   taskQueues: ActivityTaskQueues;
 }
 
+/** What a new run of a closed order keeps from the run before it. */
+export interface ReprocessOf {
+  runId: string;
+  /** The earlier run's fulfillment, which the new FulfillmentOrder says it replaces. */
+  fulfillmentId?: string;
+  /** The earlier run's payment decision: a re-send doesn't ask the customer to pay again. */
+  payment?: { paymentId: string; reference: string };
+}
+
 export interface OrderWorkflowInput {
   orderId: string;
   settings: OrderWorkflowSettings;
   /** Set when an operator's replay or a support request runs a closed order again. */
-  reprocessOf?: string;
+  reprocessOf?: ReprocessOf;
 }
 
 export interface PaymentWorkflowInput {

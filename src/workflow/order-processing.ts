@@ -135,6 +135,14 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
   };
 
   const compensations: { step: string; undo: () => Promise<void> }[] = [];
+  const previous = input.reprocessOf;
+  if (previous) {
+    record('reprocess', 'info', `reprocessing run ${previous.runId}${previous.fulfillmentId ? ` (fulfillment ${previous.fulfillmentId})` : ''}`);
+    if (previous.payment) {
+      status.payment = { status: 'validated', ...previous.payment };
+      record('payment', 'info', `carried over from run ${previous.runId}`);
+    }
+  }
   try {
     await waitFor(() => status.orderReceived, settings.orderTimeoutMs, 'the order never arrived');
 
@@ -168,7 +176,8 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
     const { paymentId, reference } = status.payment;
     if (!paymentId || !reference) throw ApplicationFailure.nonRetryable('validated payment without id or reference');
     record('payment', 'ok', `payment ${paymentId}`);
-    compensations.push({ step: 'void payment', undo: () => payment.voidPayment({ orderId, paymentId }) });
+    // A payment carried over from an earlier run belongs to that run's fulfilment: never void it here.
+    if (!previous?.payment) compensations.push({ step: 'void payment', undo: () => payment.voidPayment({ orderId, paymentId }) });
 
     throwIfCancelled();
     enter('allocating');
@@ -181,7 +190,7 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
 
     throwIfCancelled();
     enter('publishing');
-    await fulfillment.publishFulfillment({ orderId, fulfillmentId, paymentReference: reference, reprocessOf: input.reprocessOf });
+    await fulfillment.publishFulfillment({ orderId, fulfillmentId, paymentReference: reference, reprocessOf: previous?.fulfillmentId });
     status.fulfillmentId = fulfillmentId;
     record('publish', 'ok', fulfillmentId);
     // From here the fulfillment system owns the order; a later cancellation is recorded, not compensated.

@@ -22,6 +22,7 @@ export function createFulfillmentActivities(deps: { storefront: StorefrontClient
         currency: order.currency,
         paymentReference: input.paymentReference,
         eventTime: Date.now(),
+        reprocessOf: input.reprocessOf ?? null,
       });
     },
 

@@ -1,0 +1,49 @@
+import type { Kafka, Producer } from 'kafkajs';
+import type { Client } from '@temporalio/client';
+import { required, routerSettings, type Config } from '../config/config.ts';
+import { EventProcessor } from '../ingest/processor.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createIngestMetrics } from '../observability/metrics.ts';
+import type { ReplayDeps } from '../replay/replay.ts';
+import { createTemporalClient } from '../temporal/factory.ts';
+import { createIdempotentProducer, createKafka } from './kafka.ts';
+
+export interface OperatorTools extends ReplayDeps {
+  temporal: Client;
+  producer: Producer;
+  close(): Promise<void>;
+}
+
+/**
+ * What replay and re-drive run on: the same processor, router and Temporal client set-up as live
+ * ingest, but their own Kafka clients. Replay reports permanent failures; re-drive dead-letters them again.
+ */
+export async function createOperatorTools(config: Config, logger: Logger, onPermanent: 'report' | 'dead-letter', kafka?: Kafka): Promise<OperatorTools> {
+  const client = kafka ?? createKafka({ brokers: required(config.kafka.brokers, 'KAFKA_BROKERS'), clientId: `${config.kafka.clientId}-operator`, logger });
+  const temporal = await createTemporalClient({ address: required(config.temporal.address, 'TEMPORAL_ADDRESS'), namespace: config.temporal.namespace });
+  const producer = createIdempotentProducer(client);
+  await producer.connect();
+  const router = routerSettings(config);
+  const processor = new EventProcessor({
+    temporal,
+    producer,
+    router,
+    maxEventBytes: config.ingest.maxEventBytes,
+    retry: { initialMs: config.ingest.retryInitialMs, maxMs: config.ingest.retryMaxMs },
+    logger,
+    metrics: createIngestMetrics(),
+    onPermanent,
+  });
+  return {
+    kafka: client,
+    processor,
+    router,
+    maxInFlight: config.ingest.maxInFlight,
+    temporal,
+    producer,
+    close: async () => {
+      await producer.disconnect();
+      await temporal.connection.close();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { SignalWithStartCommand } from '../router/routes.ts';
+import { ORDER_WORKFLOW, orderStatusQuery, type OrderStatus, type OrderWorkflowInput, type ReprocessOf } from '../workflow/definitions.ts';
+
+/**
+ * Reprocess mode for the order workflow: a running order just gets the signal (and deduplicates
+ * it by event id); a closed one is run again, and the new run is told what it replaces, the earlier
+ * run's fulfillment id and payment decision, read from that run with the `status` query.
+ */
+export async function withReprocessContext(client: Client, command: SignalWithStartCommand): Promise<SignalWithStartCommand> {
+  if (!command.reprocess || command.workflowType !== ORDER_WORKFLOW) return command;
+  const handle = client.workflow.getHandle(command.workflowId);
+  let runId: string;
+  try {
+    const description = await handle.describe();
+    if (description.status.name === 'RUNNING') return command;
+    runId = description.runId;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return command;
+    throw error;
+  }
+  // The earlier run's own account of itself; if no worker can answer, the new run starts without it.
+  const earlier = await handle.query(orderStatusQuery).catch((): OrderStatus | undefined => undefined);
+  const reprocessOf: ReprocessOf = {
+    runId,
+    fulfillmentId: earlier?.fulfillmentId,
+    ...(earlier?.payment.status === 'validated' && earlier.payment.paymentId && earlier.payment.reference
+      ? { payment: { paymentId: earlier.payment.paymentId, reference: earlier.payment.reference } }
+      : {}),
+  };
+  const [input] = command.workflowArgs as [OrderWorkflowInput];
+  return { ...command, workflowArgs: [{ ...input, reprocessOf }] };
+}
