@@ -20,7 +20,10 @@ export interface ReplaySummary {
   failures: Record<string, number>;
   /** Dry run: what would have been done, one line per event. */
   plan: string[];
+  /** From the first message read to the last one handled: the replay rate's denominator. */
   seconds: number;
+  /** Before the first message: resolving the range and joining the short-lived consumer's group. */
+  startupSeconds: number;
 }
 
 export interface ReplayDeps {
@@ -42,7 +45,7 @@ export interface ReplayRequest {
 }
 
 function emptySummary(): ReplaySummary {
-  return { read: 0, reprocessed: 0, skippedByFilter: 0, late: 0, failed: 0, failures: {}, plan: [], seconds: 0 };
+  return { read: 0, reprocessed: 0, skippedByFilter: 0, late: 0, failed: 0, failures: {}, plan: [], seconds: 0, startupSeconds: 0 };
 }
 
 function fail(summary: ReplaySummary, reason: string): void {
@@ -77,9 +80,11 @@ async function runOverRange(
   const executor = new KeyOrderedExecutor(deps.maxInFlight);
   const progress = startProgress(label, rangeSize(ranges), deps.progressStream);
   const started = performance.now();
+  let firstRead: number | undefined;
   try {
     await readRange(deps.kafka, topic, ranges, (entry) =>
       executor.submit(entry.message.key?.toString('utf8') ?? '', async () => {
+        firstRead ??= performance.now();
         summary.read += 1;
         await handle(entry, summary);
         progress.tick();
@@ -88,7 +93,9 @@ async function runOverRange(
   } finally {
     progress.stop();
   }
-  summary.seconds = (performance.now() - started) / 1_000;
+  const ended = performance.now();
+  summary.startupSeconds = ((firstRead ?? ended) - started) / 1_000;
+  summary.seconds = (ended - (firstRead ?? ended)) / 1_000;
   return summary;
 }
 
@@ -121,6 +128,14 @@ export async function replayTopic(deps: ReplayDeps, request: ReplayRequest, sign
     if (outcome.kind === 'signalled') summary.reprocessed += 1;
     else if (outcome.kind === 'late') summary.late += 1;
     else fail(summary, outcome.error.reason);
+  }).then((summary) => {
+    // Orders are handled side by side; print the plan in log order.
+    summary.plan.sort((a, b) => {
+      const [pa, oa] = a.split(' ')[0]!.split(':').map(BigInt) as [bigint, bigint];
+      const [pb, ob] = b.split(' ')[0]!.split(':').map(BigInt) as [bigint, bigint];
+      return pa === pb ? (oa < ob ? -1 : 1) : pa < pb ? -1 : 1;
+    });
+    return summary;
   });
 }
 
@@ -158,7 +173,7 @@ export async function redrive(deps: ReplayDeps, request: { dlq: string; from: Ed
 export function formatSummary(summary: ReplaySummary, dryRun = false): string {
   const rate = summary.seconds > 0 ? (summary.read / summary.seconds).toFixed(0) : '0';
   const lines = [
-    `read ${summary.read}, ${dryRun ? 'would reprocess' : 'reprocessed'} ${summary.reprocessed}, skipped by filter ${summary.skippedByFilter}, late ${summary.late}, failed ${summary.failed} (${summary.seconds.toFixed(1)} s, ${rate} events/s)`,
+    `read ${summary.read}, ${dryRun ? 'would reprocess' : 'reprocessed'} ${summary.reprocessed}, skipped by filter ${summary.skippedByFilter}, late ${summary.late}, failed ${summary.failed} (${rate} events/s over ${summary.seconds.toFixed(1)} s, after ${summary.startupSeconds.toFixed(1)} s to start)`,
     ...Object.entries(summary.failures).map(([reason, count]) => `  failed: ${count} x ${reason}`),
   ];
   return lines.join('\n');

@@ -1,11 +1,12 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SignalWithStartCommand } from '../router/routes.ts';
-import { ORDER_WORKFLOW, orderStatusQuery, type OrderStatus, type OrderWorkflowInput, type ReprocessOf } from '../workflow/definitions.ts';
+import { ORDER_WORKFLOW, type OrderStatus, type OrderWorkflowInput, type ReprocessOf } from '../workflow/definitions.ts';
 
 /**
  * Reprocess mode for the order workflow: a running order just gets the signal (and deduplicates
  * it by event id); a closed one is run again, and the new run is told what it replaces, the earlier
- * run's fulfillment id and payment decision, read from that run with the `status` query.
+ * run's fulfillment id and payment decision. Those come from the earlier run's result (its final
+ * status), which the server reads from history; a query would make a worker replay the whole run.
  */
 export async function withReprocessContext(client: Client, command: SignalWithStartCommand): Promise<SignalWithStartCommand> {
   if (!command.reprocess || command.workflowType !== ORDER_WORKFLOW) return command;
@@ -19,8 +20,8 @@ export async function withReprocessContext(client: Client, command: SignalWithSt
     if (error instanceof WorkflowNotFoundError) return command;
     throw error;
   }
-  // The earlier run's own account of itself; if no worker can answer, the new run starts without it.
-  const earlier = await handle.query(orderStatusQuery).catch((): OrderStatus | undefined => undefined);
+  // A failed run has no result: the new run then starts without the earlier one's decisions.
+  const earlier = await client.workflow.result<() => Promise<OrderStatus>>(command.workflowId, runId).catch((): OrderStatus | undefined => undefined);
   const reprocessOf: ReprocessOf = {
     runId,
     fulfillmentId: earlier?.fulfillmentId,

@@ -16,3 +16,19 @@ export async function readTopic(kafka: Kafka, topic: string, count: number, time
   }
   return messages;
 }
+
+/** A consumer that keeps every message of a topic from the start, for tests that look several times. */
+export async function collectTopic(kafka: Kafka, topic: string) {
+  const consumer = kafka.consumer({ groupId: uniqueName('collector'), maxWaitTimeInMs: 250 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const messages: KafkaMessage[] = [];
+  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+  return {
+    messages,
+    async until(check: (messages: KafkaMessage[]) => void, timeoutMs = 60_000) {
+      await vi.waitFor(() => check(messages), { timeout: timeoutMs, interval: 200 });
+    },
+    stop: () => consumer.disconnect(),
+  };
+}
