@@ -38,7 +38,7 @@ test('re-drive: 10 events dead-lettered for a cause since fixed are all processe
   ];
   await service.produce(topic, [...records, ...bad]);
   const deadLettered = await readTopic(service.kafka, dlq, 12);
-  expect(deadLettered.map((m) => header(m.headers, DLQ_HEADERS.errorClass)).sort()).toEqual([...Array(10).fill('too-large'), 'malformed-json', 'unknown-type'].sort());
+  expect(deadLettered.map((m) => header(m.headers, DLQ_HEADERS.errorClass)).sort()).toEqual([...Array.from({ length: 10 }, () => 'too-large'), 'malformed-json', 'unknown-type'].sort());
 
   // The fix: a re-drive with a limit that fits the real events.
   const fixed = loadConfig({ ...service.env, INGEST_MAX_EVENT_BYTES: String(1_048_576) });
