@@ -3,7 +3,9 @@ import { IngestConsumer } from '../ingest/consumer.ts';
 import { dlqTopicFor } from '../ingest/dead-letter.ts';
 import { EventProcessor } from '../ingest/processor.ts';
 import type { Logger } from '../observability/logger.ts';
-import { createIngestMetrics } from '../observability/metrics.ts';
+import { createIngestMetrics, type IngestMetrics } from '../observability/metrics.ts';
+import type { Client } from '@temporalio/client';
+import type { Producer } from 'kafkajs';
 import { createTemporalClient } from '../temporal/factory.ts';
 import type { Registry } from 'prom-client';
 import { createIdempotentProducer, createKafka, ensureTopics } from './kafka.ts';
@@ -14,6 +16,21 @@ export interface RunningIngest {
   consumer: IngestConsumer;
   isReady(): boolean;
   stop(): Promise<void>;
+}
+
+/** The processor of live ingest, replay and re-drive alike: one set-up from config. */
+export function createEventProcessor(
+  config: Config,
+  deps: { temporal: Client; producer: Producer; logger: Logger; metrics: IngestMetrics },
+  onPermanent: 'dead-letter' | 'report',
+): EventProcessor {
+  return new EventProcessor({
+    ...deps,
+    router: routerSettings(config),
+    maxEventBytes: config.ingest.maxEventBytes,
+    retry: { initialMs: config.ingest.retryInitialMs, maxMs: config.ingest.retryMaxMs },
+    onPermanent,
+  });
 }
 
 /** The ingest role: inbound topics to signal-with-start, wired from config. */
@@ -36,16 +53,7 @@ export async function startIngest(config: Config, logger: Logger, registry?: Reg
   const producer = createIdempotentProducer(kafka);
   await producer.connect();
   const metrics = createIngestMetrics(registry);
-  const processor = new EventProcessor({
-    temporal,
-    producer,
-    router: routerSettings(config),
-    maxEventBytes: config.ingest.maxEventBytes,
-    retry: { initialMs: config.ingest.retryInitialMs, maxMs: config.ingest.retryMaxMs },
-    logger: log,
-    metrics,
-    onPermanent: 'dead-letter',
-  });
+  const processor = createEventProcessor(config, { temporal, producer, logger: log, metrics }, 'dead-letter');
   const consumer = new IngestConsumer({
     kafka,
     processor,

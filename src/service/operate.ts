@@ -1,11 +1,11 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { Client } from '@temporalio/client';
 import { required, routerSettings, type Config } from '../config/config.ts';
-import { EventProcessor } from '../ingest/processor.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createIngestMetrics } from '../observability/metrics.ts';
 import type { ReplayDeps } from '../replay/replay.ts';
 import { createTemporalClient } from '../temporal/factory.ts';
+import { createEventProcessor } from './ingest.ts';
 import { createIdempotentProducer, createKafka } from './kafka.ts';
 
 export interface OperatorTools extends ReplayDeps {
@@ -23,21 +23,11 @@ export async function createOperatorTools(config: Config, logger: Logger, onPerm
   const temporal = await createTemporalClient({ address: required(config.temporal.address, 'TEMPORAL_ADDRESS'), namespace: config.temporal.namespace });
   const producer = createIdempotentProducer(client);
   await producer.connect();
-  const router = routerSettings(config);
-  const processor = new EventProcessor({
-    temporal,
-    producer,
-    router,
-    maxEventBytes: config.ingest.maxEventBytes,
-    retry: { initialMs: config.ingest.retryInitialMs, maxMs: config.ingest.retryMaxMs },
-    logger,
-    metrics: createIngestMetrics(),
-    onPermanent,
-  });
+  const processor = createEventProcessor(config, { temporal, producer, logger, metrics: createIngestMetrics() }, onPermanent);
   return {
     kafka: client,
     processor,
-    router,
+    router: routerSettings(config),
     maxInFlight: config.ingest.maxInFlight,
     temporal,
     producer,
