@@ -1,5 +1,6 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Producer } from 'kafkajs';
+import { required, type Config } from '../config/config.ts';
 import { readAvroSchema, type AvroSchemaName, type FulfillmentOrderRecord, type OrderStatusChangedRecord } from './schemas.ts';
 
 export interface AvroTopics {
@@ -8,6 +9,12 @@ export interface AvroTopics {
 }
 
 export const subjectFor = (topic: string) => `${topic}-value`;
+
+/** The registry client, with basic auth when configured. */
+export function createSchemaRegistry(config: Config): SchemaRegistry {
+  const auth = config.schemaRegistry.auth;
+  return new SchemaRegistry({ host: required(config.schemaRegistry.url, 'SCHEMA_REGISTRY_URL'), ...(auth ? { auth } : {}) });
+}
 
 /**
  * Publishes Avro records in the Confluent wire format (magic byte 0, 4-byte schema id, Avro body),

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig, required } from '../config/config.ts';
+import { loadConfig } from '../config/config.ts';
 import { createLogger } from '../observability/logger.ts';
 import { resetGroupOffsets } from '../replay/offsets-reset.ts';
 import { parseEdge } from '../replay/range.ts';
@@ -81,7 +81,7 @@ export function registerOperatorCommands(program: Command): void {
       const edge = parseEdge(options.to, '--to');
       if (edge.kind !== 'time') throw new Error('--to: expected an ISO time');
       const config = loadConfig();
-      const admin = createKafka({ brokers: required(config.kafka.brokers, 'KAFKA_BROKERS'), clientId: `${config.kafka.clientId}-operator`, logger: createLogger({ ...config.log, level: 'warn' }) }).admin();
+      const admin = createKafka(config, 'operator', createLogger({ ...config.log, level: 'warn' })).admin();
       await admin.connect();
       try {
         for (const position of await resetGroupOffsets(admin, options.group, edge.ms, options.topic)) {

@@ -38,7 +38,20 @@ export const ENV_SCHEMA = z.object({
   REDIS_URL: url('Redis URL (redis://host:port), used by the shared storefront limiter unless STOREFRONT_LIMITER_REDIS_URL is set'),
 
   KAFKA_CLIENT_ID: text('Kafka client id prefix').default('oms'),
+  KAFKA_SSL: flag('Connect to Kafka over TLS'),
+  KAFKA_SASL_MECHANISM: z
+    .enum(['plain', 'scram-sha-256', 'scram-sha-512'], { error: 'expected plain, scram-sha-256 or scram-sha-512' })
+    .optional()
+    .describe('Kafka SASL mechanism (unset: no SASL)'),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional().describe('Kafka SASL username'),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional().describe('Kafka SASL password (secret)'),
   TEMPORAL_NAMESPACE: text('Temporal namespace').default('default'),
+  TEMPORAL_TLS: flag('Connect to Temporal over TLS (implied by TEMPORAL_API_KEY or a client certificate)'),
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional().describe('Client certificate (PEM) for mTLS to Temporal'),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional().describe('Client private key (PEM) for mTLS to Temporal'),
+  TEMPORAL_API_KEY: z.string().min(1).optional().describe('Temporal Cloud API key (secret)'),
+  SCHEMA_REGISTRY_USERNAME: z.string().min(1).optional().describe('Schema registry basic-auth username'),
+  SCHEMA_REGISTRY_PASSWORD: z.string().min(1).optional().describe('Schema registry basic-auth password (secret)'),
 
   TOPIC_ORDER_EVENTS: text('Inbound topic: order.created, order.updated, order.cancelled').default('commerce.order-events'),
   TOPIC_PAYMENT_EVENTS: text('Inbound topic: payment.authorized, .captured, .failed, .pending').default('payments.payment-events'),
@@ -76,8 +89,19 @@ export const ENV_SCHEMA = z.object({
   HTTP_PORT: int('Port for /metrics, /healthz, /readyz (0 picks a free port)', 9464, 0),
   SHUTDOWN_GRACE_MS: int('On SIGTERM, how long in-flight work may take before it is abandoned (uncommitted)', 10_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: 'expected one of trace, debug, info, warn, error, fatal, silent' }).default('info').describe('pino log level'),
-  LOG_PRETTY: flag('Human-readable logs (default: JSON)'),
+  LOG_PRETTY: z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .optional()
+    .transform((value) => (value === undefined ? undefined : value === 'true'))
+    .describe('Human-readable logs (default: pretty on a terminal, JSON otherwise)'),
+  STANDIN_STOREFRONT_PORT: int('oms start / oms standins: port of the storefront stand-in when no STOREFRONT_BASE_URL is set', 8190),
+  STANDIN_PAYMENT_PROVIDER_PORT: int('oms start / oms standins: port of the payment-provider stand-in when no PAYMENT_PROVIDER_BASE_URL is set', 8191),
+  STANDIN_STOREFRONT_RPS: int('Rate limit the storefront stand-in enforces (429 above it)', 150),
+  TEMPORAL_UI_URL: url('Where the demo points you for the Temporal UI (default: the local dev server UI)'),
 });
+
+/** Values `oms config` masks: they never reach the terminal or the logs. */
+export const SECRET_VARIABLES = new Set<keyof Env>(['KAFKA_SASL_PASSWORD', 'TEMPORAL_API_KEY', 'SCHEMA_REGISTRY_PASSWORD']);
 
 export type Env = z.infer<typeof ENV_SCHEMA>;
 
@@ -95,15 +119,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const variable = String(issue.path[0]);
-      return `${variable}: ${issue.message}, got ${JSON.stringify(present[variable] ?? null)}`;
+      const shown = SECRET_VARIABLES.has(variable as keyof Env) ? '"***"' : JSON.stringify(present[variable] ?? null);
+      return `${variable}: ${issue.message}, got ${shown}`;
     });
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.KAFKA_SASL_MECHANISM && (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD)) {
+    throw new ConfigError(`invalid configuration: ${e.KAFKA_SASL_USERNAME ? 'KAFKA_SASL_PASSWORD' : 'KAFKA_SASL_USERNAME'}: required when KAFKA_SASL_MECHANISM is set`);
+  }
+  if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
+    throw new ConfigError(`invalid configuration: ${e.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'}: required with the other half of the client certificate`);
+  }
   return {
-    kafka: { brokers: e.KAFKA_BROKERS?.split(','), clientId: e.KAFKA_CLIENT_ID },
-    schemaRegistry: { url: e.SCHEMA_REGISTRY_URL },
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE },
+    kafka: {
+      brokers: e.KAFKA_BROKERS?.split(','),
+      clientId: e.KAFKA_CLIENT_ID,
+      ssl: e.KAFKA_SSL,
+      sasl: e.KAFKA_SASL_MECHANISM ? { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME!, password: e.KAFKA_SASL_PASSWORD! } : undefined,
+    },
+    schemaRegistry: {
+      url: e.SCHEMA_REGISTRY_URL,
+      auth: e.SCHEMA_REGISTRY_USERNAME ? { username: e.SCHEMA_REGISTRY_USERNAME, password: e.SCHEMA_REGISTRY_PASSWORD ?? '' } : undefined,
+    },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      tls: e.TEMPORAL_TLS || Boolean(e.TEMPORAL_API_KEY) || Boolean(e.TEMPORAL_TLS_CERT_PATH),
+      clientCertPath: e.TEMPORAL_TLS_CERT_PATH,
+      clientKeyPath: e.TEMPORAL_TLS_KEY_PATH,
+      apiKey: e.TEMPORAL_API_KEY,
+      uiUrl: e.TEMPORAL_UI_URL,
+    },
     redis: { url: e.REDIS_URL },
     topics: {
       orderEvents: e.TOPIC_ORDER_EVENTS,
@@ -146,7 +193,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     paymentPollTimeoutMs: e.PAYMENT_POLL_TIMEOUT_MS,
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
-    log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
+    log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? Boolean(process.stdout.isTTY) },
+    standins: { storefrontPort: e.STANDIN_STOREFRONT_PORT, paymentProviderPort: e.STANDIN_PAYMENT_PROVIDER_PORT, storefrontRps: e.STANDIN_STOREFRONT_RPS },
   };
 }
 

@@ -1,4 +1,4 @@
-import { routerSettings, required, type Config } from '../config/config.ts';
+import { routerSettings, type Config } from '../config/config.ts';
 import { IngestConsumer } from '../ingest/consumer.ts';
 import { dlqTopicFor } from '../ingest/dead-letter.ts';
 import { EventProcessor } from '../ingest/processor.ts';
@@ -6,7 +6,7 @@ import type { Logger } from '../observability/logger.ts';
 import { createIngestMetrics, type IngestMetrics } from '../observability/metrics.ts';
 import type { Client } from '@temporalio/client';
 import type { Producer } from 'kafkajs';
-import { createTemporalClient } from '../temporal/factory.ts';
+import { createTemporalClient, temporalSettings } from '../temporal/factory.ts';
 import type { Registry } from 'prom-client';
 import { createIdempotentProducer, createKafka, ensureTopics } from './kafka.ts';
 
@@ -35,10 +35,8 @@ export function createEventProcessor(
 
 /** The ingest role: inbound topics to signal-with-start, wired from config. */
 export async function startIngest(config: Config, logger: Logger, registry?: Registry): Promise<RunningIngest> {
-  const brokers = required(config.kafka.brokers, 'KAFKA_BROKERS');
-  const address = required(config.temporal.address, 'TEMPORAL_ADDRESS');
   const log = logger.child({ role: 'ingest' });
-  const kafka = createKafka({ brokers, clientId: `${config.kafka.clientId}-ingest`, logger: log });
+  const kafka = createKafka(config, 'ingest', log);
   const topics = inboundTopics(config);
 
   const admin = kafka.admin();
@@ -49,7 +47,7 @@ export async function startIngest(config: Config, logger: Logger, registry?: Reg
     await admin.disconnect();
   }
 
-  const temporal = await createTemporalClient({ address, namespace: config.temporal.namespace }, { sdkRetries: false });
+  const temporal = await createTemporalClient(temporalSettings(config), { sdkRetries: false });
   const producer = createIdempotentProducer(kafka);
   await producer.connect();
   const metrics = createIngestMetrics(registry);

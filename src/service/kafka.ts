@@ -1,5 +1,6 @@
-import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import pRetry from 'p-retry';
+import { required, type Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -9,12 +10,14 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** The one place Kafka clients are built: broker list, client id, and kafkajs logs through pino. */
-export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
-  const kafkaLog = options.logger.child({ component: 'kafkajs' });
+/** The one place Kafka clients are built: brokers, client id, TLS and SASL from config, kafkajs logs through pino. */
+export function createKafka(config: Config, role: string, logger: Logger): Kafka {
+  const kafkaLog = logger.child({ component: 'kafkajs' });
   return new Kafka({
-    clientId: options.clientId,
-    brokers: options.brokers,
+    clientId: `${config.kafka.clientId}-${role}`,
+    brokers: required(config.kafka.brokers, 'KAFKA_BROKERS'),
+    ssl: config.kafka.ssl,
+    ...(config.kafka.sasl ? { sasl: config.kafka.sasl as SASLOptions } : {}),
     logLevel: logLevel.WARN,
     logCreator:
       () =>

@@ -1,10 +1,10 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { Client } from '@temporalio/client';
-import { required, routerSettings, type Config } from '../config/config.ts';
+import { routerSettings, type Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createIngestMetrics } from '../observability/metrics.ts';
 import type { ReplayDeps } from '../replay/replay.ts';
-import { createTemporalClient } from '../temporal/factory.ts';
+import { createTemporalClient, temporalSettings } from '../temporal/factory.ts';
 import { createEventProcessor } from './ingest.ts';
 import { createIdempotentProducer, createKafka } from './kafka.ts';
 
@@ -19,8 +19,8 @@ export interface OperatorTools extends ReplayDeps {
  * ingest, but their own Kafka clients. Replay reports permanent failures; re-drive dead-letters them again.
  */
 export async function createOperatorTools(config: Config, logger: Logger, onPermanent: 'report' | 'dead-letter', kafka?: Kafka): Promise<OperatorTools> {
-  const client = kafka ?? createKafka({ brokers: required(config.kafka.brokers, 'KAFKA_BROKERS'), clientId: `${config.kafka.clientId}-operator`, logger });
-  const temporal = await createTemporalClient({ address: required(config.temporal.address, 'TEMPORAL_ADDRESS'), namespace: config.temporal.namespace });
+  const client = kafka ?? createKafka(config, 'operator', logger);
+  const temporal = await createTemporalClient(temporalSettings(config));
   const producer = createIdempotentProducer(client);
   await producer.connect();
   const processor = createEventProcessor(config, { temporal, producer, logger, metrics: createIngestMetrics() }, onPermanent);

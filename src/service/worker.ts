@@ -1,4 +1,3 @@
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { bundleWorkflowCode, Runtime, type Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createFulfillmentActivities } from '../activity/fulfillment/activities.ts';
@@ -8,10 +7,10 @@ import { createPaymentActivities } from '../activity/payment/activities.ts';
 import { StorefrontClient } from '../activity/storefront/client.ts';
 import { createStorefrontActivities } from '../activity/storefront/activities.ts';
 import { createStorefrontLimiter } from '../activity/storefront/limiter.ts';
-import { AvroPublisher } from '../avro/publisher.ts';
+import { AvroPublisher, createSchemaRegistry } from '../avro/publisher.ts';
 import { required, routerSettings, type Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
-import { createTemporalClient, createTemporalWorker, createWorkerConnection } from '../temporal/factory.ts';
+import { createTemporalClient, createTemporalWorker, createWorkerConnection, temporalSettings } from '../temporal/factory.ts';
 import { createIdempotentProducer, createKafka, ensureTopics } from './kafka.ts';
 
 /** What one worker process can run: the workflows, and each activity group by the system it calls. */
@@ -42,10 +41,10 @@ const workflowsPath = fileURLToPath(new URL('../workflow/index.ts', import.meta.
  */
 export async function startWorkers(config: Config, logger: Logger, groups: WorkerGroup[] = [...WORKER_GROUPS]): Promise<RunningWorkers> {
   const log = logger.child({ role: 'worker', groups });
-  const temporalSettings = { address: required(config.temporal.address, 'TEMPORAL_ADDRESS'), namespace: config.temporal.namespace };
+  const settings = temporalSettings(config);
   const queues = config.taskQueues.activities;
   // Connect first: it also installs the SDK runtime whose logger the workflow bundler uses.
-  const connection = await createWorkerConnection(temporalSettings);
+  const connection = await createWorkerConnection(settings);
   const closers: (() => Promise<void>)[] = [];
   const specs: { taskQueue: string; options: Parameters<typeof createTemporalWorker>[2] }[] = [];
 
@@ -63,25 +62,25 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     specs.push({ taskQueue: queues.storefront, options: { taskQueue: queues.storefront, activities: createStorefrontActivities({ storefront: storefrontClient() }) } });
   }
   if (groups.includes('payment')) {
-    const temporal = await createTemporalClient(temporalSettings);
+    const temporal = await createTemporalClient(settings);
     closers.push(() => temporal.connection.close());
-    const settings = routerSettings(config);
+    const router = routerSettings(config);
     const activities = createPaymentActivities({
       provider: new PaymentProviderClient(required(config.paymentProvider.baseUrl, 'PAYMENT_PROVIDER_BASE_URL')),
       temporal,
-      orderWorkflow: { taskQueue: settings.taskQueue, settings: settings.order },
+      orderWorkflow: { taskQueue: router.taskQueue, settings: router.order },
     });
     specs.push({ taskQueue: queues.payment, options: { taskQueue: queues.payment, activities } });
   }
   if (groups.includes('fulfillment')) {
-    const kafka = createKafka({ brokers: required(config.kafka.brokers, 'KAFKA_BROKERS'), clientId: `${config.kafka.clientId}-publisher`, logger: log });
+    const kafka = createKafka(config, 'publisher', log);
     const admin = kafka.admin();
     await admin.connect();
     await ensureTopics(admin, [config.topics.fulfillment, config.topics.orderStatus], config.topics.partitions).finally(() => admin.disconnect());
     const producer = createIdempotentProducer(kafka);
     await producer.connect();
     closers.push(() => producer.disconnect());
-    const registry = new SchemaRegistry({ host: required(config.schemaRegistry.url, 'SCHEMA_REGISTRY_URL') });
+    const registry = createSchemaRegistry(config);
     const publisher = new AvroPublisher(registry, producer, { fulfillment: config.topics.fulfillment, orderStatus: config.topics.orderStatus });
     // Register now: a schema the registry refuses stops start-up instead of failing every publish later.
     await publisher.registerSchemas();
@@ -92,7 +91,7 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     specs.push({ taskQueue: queues.notification, options: { taskQueue: queues.notification, activities } });
   }
 
-  const workers = await Promise.all(specs.map((spec) => createTemporalWorker(connection, temporalSettings, spec.options)));
+  const workers = await Promise.all(specs.map((spec) => createTemporalWorker(connection, settings, spec.options)));
   const done = Promise.all(workers.map((worker) => worker.run())).then(async () => {
     await connection.close();
     for (const close of closers.reverse()) await close();

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
+import { required, type Config } from '../config/config.ts';
 import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 
@@ -10,6 +12,24 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type W
 export interface TemporalSettings {
   address: string;
   namespace: string;
+  tls?: boolean;
+  clientCertPath?: string;
+  clientKeyPath?: string;
+  apiKey?: string;
+}
+
+/** Settings from config; a role that connects to Temporal can't run without TEMPORAL_ADDRESS. */
+export function temporalSettings(config: Config): TemporalSettings {
+  return { ...config.temporal, address: required(config.temporal.address, 'TEMPORAL_ADDRESS') };
+}
+
+function connectionSecurity(settings: TemporalSettings) {
+  const clientCertPair =
+    settings.clientCertPath && settings.clientKeyPath ? { crt: readFileSync(settings.clientCertPath), key: readFileSync(settings.clientKeyPath) } : undefined;
+  return {
+    ...(settings.tls ? { tls: clientCertPair ? { clientCertPair } : true } : {}),
+    ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+  };
 }
 
 /** Client and worker must agree on payload encoding, so both take it from here. */
@@ -26,7 +46,11 @@ export interface ClientOptions {
 }
 
 export async function createTemporalClient(settings: TemporalSettings, options: ClientOptions = {}): Promise<Client> {
-  const connection = await Connection.connect({ address: settings.address, ...(options.sdkRetries === false ? { interceptors: [] } : {}) });
+  const connection = await Connection.connect({
+    address: settings.address,
+    ...connectionSecurity(settings),
+    ...(options.sdkRetries === false ? { interceptors: [] } : {}),
+  });
   return new Client({ connection, namespace: settings.namespace, dataConverter: dataConverter() });
 }
 
@@ -51,7 +75,7 @@ function installRuntimeOnce(): void {
 /** One connection serves every worker of a process (one worker per task queue). */
 export async function createWorkerConnection(settings: TemporalSettings): Promise<NativeConnection> {
   installRuntimeOnce();
-  return NativeConnection.connect({ address: settings.address });
+  return NativeConnection.connect({ address: settings.address, ...connectionSecurity(settings) });
 }
 
 export type TemporalWorkerOptions = Omit<WorkerOptions, 'connection' | 'namespace' | 'dataConverter'>;
