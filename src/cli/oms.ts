@@ -1,12 +1,18 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { hideKnownKafkajsWarning } from '../observability/known-warnings.ts';
+import { registerConfigCommand } from './config.ts';
 import { registerDevCommands } from './dev.ts';
 import { registerOperatorCommands } from './operate.ts';
 import { registerRoleCommands } from './roles.ts';
 import { registerSchemaCommands } from './schemas.ts';
 
 hideKnownKafkajsWarning();
+
+// Settings from a .env file (OMS_ENV_FILE, or .env in the working directory); the environment wins.
+const envFile = process.env.OMS_ENV_FILE ?? '.env';
+if (existsSync(envFile)) process.loadEnvFile(envFile);
 
 const program = new Command('oms')
   .description('Kafka-native order processing on Temporal')
@@ -17,6 +23,7 @@ registerDevCommands(program);
 registerRoleCommands(program);
 registerOperatorCommands(program);
 registerSchemaCommands(program);
+registerConfigCommand(program);
 
 try {
   await program.parseAsync(process.argv);

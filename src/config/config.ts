@@ -7,7 +7,7 @@ import type { RouterSettings } from '../router/routes.ts';
  * A bad value stops start-up with one line naming the variable and what was expected.
  */
 
-const text = (description: string) => z.string().trim().min(1).describe(description);
+const text = (description: string, fallback: string) => z.string().trim().min(1).default(fallback).describe(description);
 const int = (description: string, fallback: number, min = 1) =>
   z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').min(min, `expected a whole number >= ${min}`).default(fallback).describe(description);
 const flag = (description: string) =>
@@ -35,9 +35,9 @@ export const ENV_SCHEMA = z.object({
     .regex(/^[^\s:]+:\d+$/, 'expected host:port')
     .optional()
     .describe('Temporal frontend host:port'),
-  REDIS_URL: url('Redis URL (redis://host:port), used by the shared storefront limiter unless STOREFRONT_LIMITER_REDIS_URL is set'),
+  REDIS_URL: url('Redis of the stack (redis://host:port); set STOREFRONT_LIMITER_REDIS_URL to it to share the storefront limit across worker instances'),
 
-  KAFKA_CLIENT_ID: text('Kafka client id prefix').default('oms'),
+  KAFKA_CLIENT_ID: text('Kafka client id prefix', 'oms'),
   KAFKA_SSL: flag('Connect to Kafka over TLS'),
   KAFKA_SASL_MECHANISM: z
     .enum(['plain', 'scram-sha-256', 'scram-sha-512'], { error: 'expected plain, scram-sha-256 or scram-sha-512' })
@@ -45,7 +45,7 @@ export const ENV_SCHEMA = z.object({
     .describe('Kafka SASL mechanism (unset: no SASL)'),
   KAFKA_SASL_USERNAME: z.string().min(1).optional().describe('Kafka SASL username'),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional().describe('Kafka SASL password (secret)'),
-  TEMPORAL_NAMESPACE: text('Temporal namespace').default('default'),
+  TEMPORAL_NAMESPACE: text('Temporal namespace', 'default'),
   TEMPORAL_TLS: flag('Connect to Temporal over TLS (implied by TEMPORAL_API_KEY or a client certificate)'),
   TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional().describe('Client certificate (PEM) for mTLS to Temporal'),
   TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional().describe('Client private key (PEM) for mTLS to Temporal'),
@@ -53,25 +53,25 @@ export const ENV_SCHEMA = z.object({
   SCHEMA_REGISTRY_USERNAME: z.string().min(1).optional().describe('Schema registry basic-auth username'),
   SCHEMA_REGISTRY_PASSWORD: z.string().min(1).optional().describe('Schema registry basic-auth password (secret)'),
 
-  TOPIC_ORDER_EVENTS: text('Inbound topic: order.created, order.updated, order.cancelled').default('commerce.order-events'),
-  TOPIC_PAYMENT_EVENTS: text('Inbound topic: payment.authorized, .captured, .failed, .pending').default('payments.payment-events'),
-  TOPIC_SUPPORT_COMMANDS: text('Inbound topic: order.reprocess').default('support.order-commands'),
-  TOPIC_FULFILLMENT: text('Outbound Avro topic: FulfillmentOrder').default('fulfillment.orders'),
-  TOPIC_ORDER_STATUS: text('Outbound Avro topic: OrderStatusChanged, for the customer dashboard').default('orders.status'),
+  TOPIC_ORDER_EVENTS: text('Inbound topic: order.created, order.updated, order.cancelled', 'commerce.order-events'),
+  TOPIC_PAYMENT_EVENTS: text('Inbound topic: payment.authorized, .captured, .failed, .pending', 'payments.payment-events'),
+  TOPIC_SUPPORT_COMMANDS: text('Inbound topic: order.reprocess', 'support.order-commands'),
+  TOPIC_FULFILLMENT: text('Outbound Avro topic: FulfillmentOrder', 'fulfillment.orders'),
+  TOPIC_ORDER_STATUS: text('Outbound Avro topic: OrderStatusChanged, for the customer dashboard', 'orders.status'),
   TOPIC_PARTITIONS: int('Partitions of the topics the service creates when they are missing (DLQs included)', 3),
 
-  INGEST_GROUP_ID: text('Consumer group of the ingest consumer').default('oms-ingest'),
+  INGEST_GROUP_ID: text('Consumer group of the ingest consumer', 'oms-ingest'),
   INGEST_MAX_IN_FLIGHT: int('Signals in flight at once per ingest process (different orders run in parallel)', 64),
   INGEST_MAX_EVENT_BYTES: int('Events larger than this go to the DLQ', 1_048_576),
   INGEST_RETRY_INITIAL_MS: int('First backoff after a transient failure (Temporal unavailable)', 200),
   INGEST_RETRY_MAX_MS: int('Longest backoff between retries of a transient failure', 30_000),
   INGEST_PARTITIONS_CONCURRENCY: int('Partitions one ingest process works on at once', 16),
 
-  TASK_QUEUE_ORDERS: text('Task queue of the order and payment workflows').default('oms-orders'),
-  TASK_QUEUE_STOREFRONT: text('Task queue of the storefront activities').default('oms-storefront'),
-  TASK_QUEUE_PAYMENT: text('Task queue of the payment-provider activities').default('oms-payment'),
-  TASK_QUEUE_FULFILLMENT: text('Task queue of the Avro publishing activities').default('oms-fulfillment'),
-  TASK_QUEUE_NOTIFICATION: text('Task queue of the customer notification activities').default('oms-notification'),
+  TASK_QUEUE_ORDERS: text('Task queue of the order and payment workflows', 'oms-orders'),
+  TASK_QUEUE_STOREFRONT: text('Task queue of the storefront activities', 'oms-storefront'),
+  TASK_QUEUE_PAYMENT: text('Task queue of the payment-provider activities', 'oms-payment'),
+  TASK_QUEUE_FULFILLMENT: text('Task queue of the Avro publishing activities', 'oms-fulfillment'),
+  TASK_QUEUE_NOTIFICATION: text('Task queue of the customer notification activities', 'oms-notification'),
 
   STOREFRONT_BASE_URL: url("Commerce app's storefront API base URL"),
   STOREFRONT_RPS: int('Storefront requests per second, in total across all worker instances', 150),
@@ -85,10 +85,13 @@ export const ENV_SCHEMA = z.object({
   ORDER_PAYMENT_TIMEOUT_MS: int('How long a valid order waits for a validated payment', 30 * 60_000),
   PAYMENT_POLL_TIMEOUT_MS: int('How long a pending payment is polled before it counts as failed', 15 * 60_000),
 
-  HTTP_HOST: text('Interface for /metrics, /healthz, /readyz').default('127.0.0.1'),
+  HTTP_HOST: text('Interface for /metrics, /healthz, /readyz', '127.0.0.1'),
   HTTP_PORT: int('Port for /metrics, /healthz, /readyz (0 picks a free port)', 9464, 0),
   SHUTDOWN_GRACE_MS: int('On SIGTERM, how long in-flight work may take before it is abandoned (uncommitted)', 10_000),
-  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: 'expected one of trace, debug, info, warn, error, fatal, silent' }).default('info').describe('pino log level'),
+  LOG_LEVEL: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: 'expected one of trace, debug, info, warn, error, fatal, silent' })
+    .default('info')
+    .describe('pino log level'),
   LOG_PRETTY: z
     .enum(['true', 'false'], { error: 'expected true or false' })
     .optional()
