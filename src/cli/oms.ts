@@ -3,10 +3,12 @@ import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { hideKnownKafkajsWarning } from '../observability/known-warnings.ts';
 import { registerConfigCommand } from './config.ts';
+import { registerDemoCommand } from './demo.ts';
 import { registerDevCommands } from './dev.ts';
 import { registerOperatorCommands } from './operate.ts';
 import { registerRoleCommands } from './roles.ts';
 import { registerSchemaCommands } from './schemas.ts';
+import { registerTailCommand } from './tail.ts';
 
 hideKnownKafkajsWarning();
 
@@ -24,6 +26,8 @@ registerRoleCommands(program);
 registerOperatorCommands(program);
 registerSchemaCommands(program);
 registerConfigCommand(program);
+registerDemoCommand(program);
+registerTailCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -20,7 +20,7 @@ export function describeConfig(env: NodeJS.ProcessEnv): ConfigEntry[] {
   return (Object.keys(ENV_SCHEMA.shape) as (keyof Env)[]).map((variable) => {
     const raw = env[variable];
     const fallback = defaults[variable];
-    const value = raw !== undefined && raw !== '' ? raw : fallback === undefined ? undefined : String(fallback);
+    const value = raw !== undefined && raw !== '' ? raw : fallback === undefined ? undefined : typeof fallback === 'string' ? fallback : JSON.stringify(fallback);
     return {
       variable,
       value: shown(variable, value),

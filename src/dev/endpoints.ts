@@ -20,10 +20,12 @@ const ENV_NAMES = {
   redisUrl: 'REDIS_URL',
 } as const satisfies Record<keyof StackEndpoints, string>;
 
+export function endpointsToEnv(endpoints: StackEndpoints): Record<string, string> {
+  return Object.fromEntries((Object.keys(ENV_NAMES) as (keyof StackEndpoints)[]).map((key) => [ENV_NAMES[key], endpoints[key]]));
+}
+
 export function endpointsToEnvLines(endpoints: StackEndpoints): string[] {
-  return (Object.keys(ENV_NAMES) as (keyof StackEndpoints)[]).map(
-    (key) => `${ENV_NAMES[key]}=${endpoints[key]}`,
-  );
+  return Object.entries(endpointsToEnv(endpoints)).map(([name, value]) => `${name}=${value}`);
 }
 
 /** The endpoints named by the environment, or undefined unless all four are set. */

@@ -33,8 +33,8 @@ function send(response: ServerResponse, reply: StandinReply): void {
   response.writeHead(reply.status, headers).end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
 }
 
-/** A JSON-over-HTTP server for the stand-ins, on 127.0.0.1 (port 0 picks a free one). */
-export async function serveJson(port: number, handle: StandinHandler): Promise<RunningStandin> {
+/** A JSON-over-HTTP server for the stand-ins, on 127.0.0.1 unless told otherwise (port 0 picks a free one). */
+export async function serveJson(port: number, handle: StandinHandler, host = '127.0.0.1'): Promise<RunningStandin> {
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://standin');
     readBody(request)
@@ -47,11 +47,11 @@ export async function serveJson(port: number, handle: StandinHandler): Promise<R
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

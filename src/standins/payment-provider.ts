@@ -21,7 +21,7 @@ interface StandinPayment {
  * knows after checkout); a payment never registered but named `PAY-...` is authorized, so simple
  * demos need no set-up. A pending payment can be told to settle after some lookups, to exercise polling.
  */
-export async function startPaymentProviderStandin(options: { port?: number } = {}): Promise<RunningStandin> {
+export async function startPaymentProviderStandin(options: { port?: number; host?: string } = {}): Promise<RunningStandin> {
   const payments = new Map<string, StandinPayment>();
   const lookup = (paymentId: string): StandinPayment | undefined => {
     const known = payments.get(paymentId);
@@ -65,5 +65,5 @@ export async function startPaymentProviderStandin(options: { port?: number } = {
       return { status: 200, body: view(payment) };
     }
     return { status: 404, body: { error: 'no route' } };
-  });
+  }, options.host);
 }

@@ -3,6 +3,7 @@ import { seededCustomer, seededOrder, seededProduct, type SeedOrder } from './se
 
 export interface StorefrontStandinOptions {
   port?: number;
+  host?: string;
   /** Requests per rolling second above which it answers 429, as the real commerce app does. */
   rateLimitRps: number;
   /** Units in stock per SKU at start. */
@@ -81,7 +82,7 @@ export async function startStorefrontStandin(options: StorefrontStandinOptions):
     if (fault && !fault.afterApplying) return { status: fault.status, body: { error: 'injected fault' } };
     const reply = api(request);
     return fault ? { status: fault.status, body: { error: 'injected fault (after applying)' } } : reply;
-  });
+  }, options.host);
 
   function api({ method, path, body }: StandinRequest): StandinReply {
     const [resource, id] = path;

@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { createSchemaRegistry } from '../avro/publisher.ts';
+import type { FulfillmentOrderRecord, OrderStatusChangedRecord } from '../avro/schemas.ts';
+import { required, type Config } from '../config/config.ts';
+import { dlqTopicFor } from '../ingest/dead-letter.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createIdempotentProducer, createKafka } from '../service/kafka.ts';
+import { cloudEvent, orderEvent, paymentEventFor, toRecord, type KafkaRecord } from '../standins/events.ts';
+import { seededOrder } from '../standins/seed.ts';
+
+type Kind = 'payment-first' | 'duplicates' | 'invalid-then-corrected' | 'pending-payment' | 'normal';
+const KINDS: Kind[] = ['normal', 'payment-first', 'duplicates', 'invalid-then-corrected', 'pending-payment', 'normal'];
+const POISON_HEADER = 'x-demo-poison';
+
+export interface DemoOptions {
+  orders: number;
+  timeoutMs: number;
+  /** Progress goes here: a live line on a terminal, plain lines otherwise. */
+  out: NodeJS.WriteStream;
+}
+
+export interface DemoReport {
+  ok: boolean;
+  lines: string[];
+  /** From the first event produced to the first fulfillment message seen. */
+  firstFulfillmentSeconds?: number;
+}
+
+interface Collector {
+  messages: KafkaMessage[];
+  stop(): Promise<void>;
+}
+
+async function collect(kafka: Kafka, runId: string, topic: string): Promise<Collector> {
+  const consumer = kafka.consumer({ groupId: `oms-demo-${runId}-${topic}`, maxWaitTimeInMs: 250 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const messages: KafkaMessage[] = [];
+  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+  return {
+    messages,
+    stop: async () => {
+      await consumer.disconnect();
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteGroups([`oms-demo-${runId}-${topic}`]).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}
+
+async function waitForService(config: Config, timeoutMs: number): Promise<void> {
+  const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
+  const url = `http://${host}:${config.http.port}/readyz`;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await fetch(url).then((r) => r.status, () => 0)) === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`the service is not ready (no 200 from ${url}); start it first with \`npm start\` (oms start)`);
+}
+
+const put = (url: string, body: unknown) => fetch(url, { method: 'PUT', body: JSON.stringify(body) }).then((r) => void r.body?.cancel());
+
+/**
+ * A bounded stream of realistic webhook events against a running service: ordinary orders,
+ * payments before their order, duplicated events, invalid orders that support corrects, pending
+ * payments that settle while polled, and a few poison events. It then checks the outcome: every
+ * valid order has exactly one fulfillment message, every poison event is on its DLQ.
+ */
+export async function runDemo(config: Config, logger: Logger, options: DemoOptions): Promise<DemoReport> {
+  await waitForService(config, 60_000);
+  const storefront = required(config.storefront.baseUrl, 'STOREFRONT_BASE_URL');
+  const provider = required(config.paymentProvider.baseUrl, 'PAYMENT_PROVIDER_BASE_URL');
+  const kafka = createKafka(config, 'demo', logger);
+  const registry = createSchemaRegistry(config);
+  const producer = createIdempotentProducer(kafka);
+  await producer.connect();
+  const runId = randomBytes(3).toString('hex');
+  const orders = Array.from({ length: options.orders }, (_, i) => ({ orderId: `ORD-demo-${runId}-${i}`, kind: KINDS[i % KINDS.length]! }));
+  const topics = config.topics;
+  const [fulfillment, status, orderDlq, paymentDlq] = (await Promise.all(
+    [topics.fulfillment, topics.orderStatus, dlqTopicFor(topics.orderEvents), dlqTopicFor(topics.paymentEvents)].map((topic) => collect(kafka, runId, topic)),
+  )) as [Collector, Collector, Collector, Collector];
+  let produced = 0;
+  const send = async (topic: string, records: KafkaRecord[]) => {
+    await producer.send({ topic, messages: records });
+    produced += records.length;
+  };
+
+  const poison: { topic: string; record: KafkaRecord }[] = [
+    { topic: topics.orderEvents, record: { key: `ORD-demo-${runId}-p0`, value: '{"specversion":"1.0","id":' } },
+    { topic: topics.orderEvents, record: toRecord({ ...orderEvent('order.created', `ORD-demo-${runId}-p1`), type: 'order.teleported' as never }) },
+    { topic: topics.paymentEvents, record: { ...toRecord(paymentEventFor('payment.authorized', `ORD-demo-${runId}-p2`, 'PAY-x')), key: '' } },
+    { topic: topics.paymentEvents, record: toRecord(cloudEvent('payment.captured', `ORD-demo-${runId}-p3`, { orderId: `ORD-demo-${runId}-p3`, amount: 'lots' })) },
+  ].map((entry, k) => ({ ...entry, record: { ...entry.record, headers: { ...entry.record.headers, [POISON_HEADER]: `${runId}-${k}` } } }));
+
+  const decoded = async <T>(collector: Collector) => Promise.all(collector.messages.map((m) => registry.decode(m.value!).catch(() => undefined) as Promise<T | undefined>));
+  const ids = new Set(orders.map((o) => o.orderId));
+  const fulfilled = async () => (await decoded<FulfillmentOrderRecord>(fulfillment)).filter((r): r is FulfillmentOrderRecord => !!r && ids.has(r.orderId));
+  const deadLettered = () =>
+    [...orderDlq.messages, ...paymentDlq.messages].filter((m) => m.headers?.[POISON_HEADER]?.toString().startsWith(`${runId}-`)).length;
+
+  const started = performance.now();
+  let firstFulfillment: number | undefined;
+  const corrected = new Set<string>();
+  const correctInvalidOrders = async () => {
+    const statuses = (await decoded<OrderStatusChangedRecord>(status)).filter((r) => r?.status === 'INVALID');
+    for (const record of statuses) {
+      if (!record || corrected.has(record.orderId) || !ids.has(record.orderId)) continue;
+      corrected.add(record.orderId);
+      // Support fixes the order in the commerce app, then asks for it to be processed again.
+      await put(`${storefront}/orders/${record.orderId}`, seededOrder(record.orderId));
+      await send(topics.supportCommands, [toRecord(cloudEvent('order.reprocess', record.orderId, { orderId: record.orderId, reason: 'quantity fixed by support', requestedBy: 'demo' }))]);
+    }
+  };
+
+  for (const [n, { orderId, kind }] of orders.entries()) {
+    const order = toRecord(orderEvent('order.created', orderId));
+    const payment = toRecord(paymentEventFor(kind === 'pending-payment' ? 'payment.pending' : 'payment.authorized', orderId, `PAY-${orderId}`));
+    if (kind === 'invalid-then-corrected') {
+      const seeded = seededOrder(orderId)!;
+      await put(`${storefront}/orders/${orderId}`, { ...seeded, lines: [{ ...seeded.lines[0]!, quantity: 0 }, ...seeded.lines.slice(1)] });
+    }
+    if (kind === 'pending-payment') await put(`${provider}/payments/PAY-${orderId}`, { orderId, status: 'pending', settlesAs: 'authorized', lookupsUntilSettled: 2 });
+    if (kind === 'payment-first') {
+      await send(topics.paymentEvents, [payment]);
+      await send(topics.orderEvents, [order]);
+    } else {
+      await send(topics.orderEvents, kind === 'duplicates' ? [order, order] : [order]);
+      await send(topics.paymentEvents, kind === 'duplicates' ? [payment, payment] : [payment]);
+    }
+    if (n % 5 === 4 && poison.length > 0) {
+      const next = poison[(n - 4) / 5];
+      if (next) await send(next.topic, [next.record]);
+    }
+  }
+  for (const entry of poison.slice(Math.floor(orders.length / 5))) await send(entry.topic, [entry.record]);
+
+  const progressLine = (done: number) => `produced ${produced} events | orders fulfilled ${done}/${orders.length} | poison dead-lettered ${deadLettered()}/${poison.length}`;
+  const deadline = Date.now() + options.timeoutMs;
+  let lastPlainLine = 0;
+  for (;;) {
+    await correctInvalidOrders();
+    const done = new Set((await fulfilled()).map((r) => r.orderId)).size;
+    if (done > 0) firstFulfillment ??= performance.now();
+    if (options.out.isTTY) options.out.write(`\r${progressLine(done)}`);
+    else if (Date.now() - lastPlainLine > 2_000) {
+      options.out.write(`${progressLine(done)}\n`);
+      lastPlainLine = Date.now();
+    }
+    if ((done === orders.length && deadLettered() === poison.length) || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  // A little longer, so that a duplicate fulfillment message would be seen too.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const final = await fulfilled();
+  options.out.write(`${options.out.isTTY ? '\r' : ''}${progressLine(new Set(final.map((r) => r.orderId)).size)}\n`);
+
+  const lines: string[] = [];
+  let ok = true;
+  for (const { orderId, kind } of orders) {
+    const count = final.filter((r) => r.orderId === orderId).length;
+    if (count !== 1) {
+      ok = false;
+      lines.push(`FAIL ${orderId} (${kind}): ${count} fulfillment messages, expected exactly 1`);
+    }
+  }
+  const onDlq = new Set([...orderDlq.messages, ...paymentDlq.messages].map((m) => m.headers?.[POISON_HEADER]?.toString()));
+  for (const [k, entry] of poison.entries()) {
+    if (!onDlq.has(`${runId}-${k}`)) {
+      ok = false;
+      lines.push(`FAIL poison event ${k} is not on ${dlqTopicFor(entry.topic)}`);
+    }
+  }
+  const byKind = KINDS.filter((kind, i) => KINDS.indexOf(kind) === i).map((kind) => `${orders.filter((o) => o.kind === kind).length} ${kind}`);
+  lines.unshift(
+    ok
+      ? `OK: all ${orders.length} valid orders have exactly one fulfillment message (${byKind.join(', ')}); all ${poison.length} poison events are on their DLQ`
+      : 'The demo checks failed:',
+  );
+
+  await Promise.all([fulfillment, status, orderDlq, paymentDlq].map((c) => c.stop()));
+  await producer.disconnect();
+  return { ok, lines, firstFulfillmentSeconds: firstFulfillment === undefined ? undefined : (firstFulfillment - started) / 1_000 };
+}

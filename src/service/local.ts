@@ -1,0 +1,59 @@
+import { loadConfig } from '../config/config.ts';
+import { endpointsToEnv } from '../dev/endpoints.ts';
+import { nativeUp, type Progress } from '../dev/native/stack.ts';
+import { nativeEndpoints, nativePorts } from '../dev/native/services.ts';
+import { startPaymentProviderStandin } from '../standins/payment-provider.ts';
+import { startStorefrontStandin } from '../standins/storefront.ts';
+
+/** Without these, a command means "the local stack": `oms start` brings it up, `oms demo` talks to it. */
+export const ENDPOINT_VARIABLES = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'TEMPORAL_ADDRESS'] as const;
+
+export function usesLocalStack(env: NodeJS.ProcessEnv): boolean {
+  return ENDPOINT_VARIABLES.every((name) => !env[name]);
+}
+
+/** The settings that point a command at the local stack and the stand-ins, where `oms start` runs them. */
+export function localEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  if (!usesLocalStack(env)) return {};
+  const config = loadConfig(env);
+  return {
+    ...endpointsToEnv(nativeEndpoints(nativePorts())),
+    ...(env.STOREFRONT_BASE_URL ? {} : { STOREFRONT_BASE_URL: `http://127.0.0.1:${config.standins.storefrontPort}` }),
+    ...(env.PAYMENT_PROVIDER_BASE_URL ? {} : { PAYMENT_PROVIDER_BASE_URL: `http://127.0.0.1:${config.standins.paymentProviderPort}` }),
+  };
+}
+
+export interface StartedStandins {
+  storefrontUrl: string;
+  paymentProviderUrl: string;
+  close(): Promise<void>;
+}
+
+/** The commerce app and payment provider stand-ins on their configured ports (`oms standins`, and `oms start` locally). */
+export async function startStandins(env: NodeJS.ProcessEnv): Promise<StartedStandins> {
+  const config = loadConfig(env);
+  const storefront = await startStorefrontStandin({ port: config.standins.storefrontPort, rateLimitRps: config.standins.storefrontRps, host: config.http.host });
+  const paymentProvider = await startPaymentProviderStandin({ port: config.standins.paymentProviderPort, host: config.http.host });
+  return {
+    storefrontUrl: storefront.url,
+    paymentProviderUrl: paymentProvider.url,
+    close: async () => {
+      await storefront.close();
+      await paymentProvider.close();
+    },
+  };
+}
+
+/**
+ * `oms start` with no endpoints configured: bring up the local stack (as `oms dev up`) and the
+ * stand-ins, say so, and hand back the settings that point the service at them.
+ */
+export async function startLocalDependencies(env: NodeJS.ProcessEnv, progress: Progress): Promise<{ env: Record<string, string>; close(): Promise<void> }> {
+  if (!usesLocalStack(env)) return { env: {}, close: async () => undefined };
+  progress(`no endpoints configured (${ENDPOINT_VARIABLES.join(', ')}): starting the local stack, as \`oms dev up\``);
+  await nativeUp({ progress });
+  const additions = localEnv(env);
+  const standins = await startStandins(env);
+  progress(`storefront stand-in on ${standins.storefrontUrl}, payment-provider stand-in on ${standins.paymentProviderUrl}`);
+  return { env: additions, close: () => standins.close() };
+}
