@@ -16,8 +16,10 @@ export function usesLocalStack(env: NodeJS.ProcessEnv): boolean {
 export function localEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   if (!usesLocalStack(env)) return {};
   const config = loadConfig(env);
+  const ports = nativePorts();
   return {
-    ...endpointsToEnv(nativeEndpoints(nativePorts())),
+    ...endpointsToEnv(nativeEndpoints(ports)),
+    ...(env.TEMPORAL_UI_URL ? {} : { TEMPORAL_UI_URL: `http://127.0.0.1:${ports.temporalUi}` }),
     ...(env.STOREFRONT_BASE_URL ? {} : { STOREFRONT_BASE_URL: `http://127.0.0.1:${config.standins.storefrontPort}` }),
     ...(env.PAYMENT_PROVIDER_BASE_URL ? {} : { PAYMENT_PROVIDER_BASE_URL: `http://127.0.0.1:${config.standins.paymentProviderPort}` }),
   };

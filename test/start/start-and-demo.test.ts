@@ -1,0 +1,79 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, expect, test } from 'vitest';
+import { runOms, spawnOms } from '../support/cli.ts';
+
+/**
+ * `oms start` as a new user runs it: no endpoint configured, and no local stack running for it
+ * (its own state folder and ports, so the suite's stack is not it). Then `oms demo`, whose own
+ * checks must pass. Twice: cold (the stack starts) and warm (the stack is already up).
+ */
+const random = () => String(30_000 + Math.floor(Math.random() * 20_000));
+let env: NodeJS.ProcessEnv = {};
+
+afterAll(async () => {
+  await runOms(['dev', 'down'], env);
+});
+
+async function fulfillmentTimestamps(brokers: string, topic: string): Promise<number[]> {
+  const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const consumer = kafka.consumer({ groupId: `probe-${random()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const stamps: number[] = [];
+  await consumer.run({ eachMessage: async ({ message }) => void stamps.push(Number(message.timestamp)) });
+  const total = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  while (stamps.length < total) await new Promise((resolve) => setTimeout(resolve, 100));
+  await consumer.disconnect();
+  await admin.disconnect();
+  return stamps;
+}
+
+async function startThenDemo(label: string): Promise<{ firstFulfillmentSeconds: number }> {
+  const started = Date.now();
+  const service = spawnOms(['start'], env);
+  try {
+    const demo = await runOms(['demo', '--orders', '12', '--timeout', '180'], env, 300_000);
+    expect(demo.code, `${demo.stdout}\n${demo.stderr}\n--- oms start ---\n${service.output()}`).toBe(0);
+    expect(demo.stdout).toMatch(/^OK: all 12 valid orders have exactly one fulfillment message .*; all 4 poison events are on their DLQ$/m);
+    expect(demo.stdout).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:28233\/namespaces\/default\/workflows/);
+    expect(demo.stderr).toMatch(/orders fulfilled 12\/12 \| poison dead-lettered 4\/4/);
+    const stamps = await fulfillmentTimestamps(`127.0.0.1:${env.OMS_DEV_KAFKA_PORT}`, 'fulfillment.orders');
+    const firstOfThisRun = Math.min(...stamps.filter((stamp) => stamp >= started));
+    const seconds = (firstOfThisRun - started) / 1_000;
+    console.log(`[figures] oms start (${label}) to first fulfillment message: ${seconds.toFixed(1)} s`);
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+    return { firstFulfillmentSeconds: seconds };
+  } finally {
+    service.child.kill('SIGKILL');
+  }
+}
+
+test('oms start with no configuration brings up the local stack and stand-ins, and oms demo passes its own checks, cold and warm', { timeout: 600_000 }, async () => {
+  env = {
+    OMS_DEV_STATE_DIR: await mkdtemp(path.join(tmpdir(), 'oms-start-')),
+    OMS_DEV_KAFKA_PORT: '29092',
+    OMS_DEV_KAFKA_CONTROLLER_PORT: '29093',
+    OMS_DEV_SCHEMA_REGISTRY_PORT: '28081',
+    OMS_DEV_SCHEMA_REGISTRY_MANAGEMENT_PORT: '28091',
+    OMS_DEV_TEMPORAL_PORT: '27233',
+    OMS_DEV_TEMPORAL_UI_PORT: '28233',
+    OMS_DEV_REDIS_PORT: '26379',
+    HTTP_PORT: random(),
+    STANDIN_STOREFRONT_PORT: random(),
+    STANDIN_PAYMENT_PROVIDER_PORT: random(),
+    JAVA_HOME: process.env.JAVA_HOME ?? '',
+  };
+  const status = await runOms(['dev', 'status'], env);
+  expect(status.code).toBe(3);
+
+  const cold = await startThenDemo('cold');
+  const warm = await startThenDemo('warm');
+  expect(cold.firstFulfillmentSeconds).toBeGreaterThan(0);
+  expect(warm.firstFulfillmentSeconds).toBeGreaterThan(0);
+});
