@@ -23,7 +23,8 @@ const hostPortList = (description: string) =>
     .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'expected comma-separated host:port pairs')
     .optional()
     .describe(description);
-const url = (description: string) => z.url({ error: 'expected a URL' }).optional().describe(description);
+const url = (description: string) => z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional().describe(description);
+const redisUrl = (description: string) => z.url({ protocol: /^rediss?$/, error: 'expected a redis:// URL' }).optional().describe(description);
 
 export const ENV_SCHEMA = z.object({
   // Endpoints. Each is optional here; a role that needs one asks for it with `required()`.
@@ -35,7 +36,7 @@ export const ENV_SCHEMA = z.object({
     .regex(/^[^\s:]+:\d+$/, 'expected host:port')
     .optional()
     .describe('Temporal frontend host:port'),
-  REDIS_URL: url('Redis of the stack (redis://host:port); set STOREFRONT_LIMITER_REDIS_URL to it to share the storefront limit across worker instances'),
+  REDIS_URL: redisUrl('Redis of the stack (redis://host:port); set STOREFRONT_LIMITER_REDIS_URL to it to share the storefront limit across worker instances'),
 
   KAFKA_CLIENT_ID: text('Kafka client id prefix', 'oms'),
   KAFKA_SSL: flag('Connect to Kafka over TLS'),
@@ -76,7 +77,7 @@ export const ENV_SCHEMA = z.object({
   STOREFRONT_BASE_URL: url("Commerce app's storefront API base URL"),
   STOREFRONT_RPS: int('Storefront requests per second, in total across all worker instances', 150),
   STOREFRONT_INSTANCES: int('Worker instances sharing STOREFRONT_RPS by static split (ignored with Redis)', 1),
-  STOREFRONT_LIMITER_REDIS_URL: url('Share one storefront limit across instances through this Redis (Bottleneck clustering)'),
+  STOREFRONT_LIMITER_REDIS_URL: redisUrl('Share one storefront limit across instances through this Redis (Bottleneck clustering)'),
   PAYMENT_PROVIDER_BASE_URL: url("Payment provider's API base URL"),
   NOTIFICATION_BASE_URL: url('Customer notification endpoint base URL (default: STOREFRONT_BASE_URL)'),
 

@@ -43,6 +43,7 @@ export interface TestServiceOptions {
   workerGroups?: WorkerGroup[];
   ingest?: boolean;
   storefrontRps?: number;
+  logger?: Logger;
 }
 
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
@@ -75,7 +76,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     ...options.env,
   };
   const config = loadConfig(env);
-  const logger = createLogger({ level: env.LOG_LEVEL!, pretty: false });
+  const logger = options.logger ?? createLogger({ level: env.LOG_LEVEL!, pretty: false });
   const kafka = new Kafka({ clientId: `${id}-test`, brokers: stack.kafkaBrokers.split(','), logLevel: logLevel.ERROR });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
