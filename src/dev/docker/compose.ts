@@ -7,6 +7,9 @@ import { dockerEngineAnswers } from './engine.ts';
 
 const COMPOSE_FILE = path.join(repoRoot, 'docker-compose.yml');
 
+/** The infrastructure services of docker-compose.yml: the dev stack, without the service itself. */
+export const INFRA_SERVICES = ['kafka', 'schema-registry', 'temporal', 'redis'] as const;
+
 /** The endpoints docker-compose.yml publishes on the host: the same ports as the native stack. */
 export const composeEndpoints: StackEndpoints = {
   kafkaBrokers: '127.0.0.1:9092',
@@ -28,7 +31,7 @@ async function compose(args: string[]): Promise<void> {
 }
 
 export async function composeUp(): Promise<StackEndpoints> {
-  await compose(['up', '--detach', '--wait']);
+  await compose(['up', '--detach', '--wait', ...INFRA_SERVICES]);
   await awaitStackReady(composeEndpoints);
   return composeEndpoints;
 }

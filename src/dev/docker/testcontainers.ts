@@ -1,7 +1,7 @@
 import type { StackEndpoints } from '../endpoints.ts';
 import { awaitStackReady } from '../health.ts';
 import { repoRoot } from '../native/paths.ts';
-import { composeEndpoints } from './compose.ts';
+import { composeEndpoints, INFRA_SERVICES } from './compose.ts';
 
 /**
  * The test harness's Docker path: testcontainers runs the very docker-compose.yml that
@@ -10,10 +10,10 @@ import { composeEndpoints } from './compose.ts';
 export async function startComposeWithTestcontainers(): Promise<{ endpoints: StackEndpoints; stop: () => Promise<void> }> {
   const { DockerComposeEnvironment, Wait } = await import('testcontainers');
   let environment = new DockerComposeEnvironment(repoRoot, 'docker-compose.yml');
-  for (const service of ['kafka', 'schema-registry', 'temporal', 'redis']) {
+  for (const service of INFRA_SERVICES) {
     environment = environment.withWaitStrategy(`${service}-1`, Wait.forHealthCheck());
   }
-  const started = await environment.up();
+  const started = await environment.up([...INFRA_SERVICES]);
   await awaitStackReady(composeEndpoints);
   return { endpoints: composeEndpoints, stop: async () => void (await started.down({ removeVolumes: true })) };
 }

