@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { Kafka, KafkaMessage } from 'kafkajs';
 import { createSchemaRegistry } from '../avro/publisher.ts';
 import type { FulfillmentOrderRecord, OrderStatusChangedRecord } from '../avro/schemas.ts';
 import { required, type Config } from '../config/config.ts';
 import { dlqTopicFor } from '../ingest/dead-letter.ts';
 import type { Logger } from '../observability/logger.ts';
-import { createIdempotentProducer, createKafka } from '../service/kafka.ts';
+import { collectTopic, createIdempotentProducer, createKafka, type TopicCollector as Collector } from '../service/kafka.ts';
 import { cloudEvent, orderEvent, paymentEventFor, toRecord, type KafkaRecord } from '../standins/events.ts';
 import { seededOrder } from '../standins/seed.ts';
 
@@ -25,29 +24,6 @@ export interface DemoReport {
   lines: string[];
   /** From the first event produced to the first fulfillment message seen. */
   firstFulfillmentSeconds?: number;
-}
-
-interface Collector {
-  messages: KafkaMessage[];
-  stop(): Promise<void>;
-}
-
-async function collect(kafka: Kafka, runId: string, topic: string): Promise<Collector> {
-  const consumer = kafka.consumer({ groupId: `oms-demo-${runId}-${topic}`, maxWaitTimeInMs: 250 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const messages: KafkaMessage[] = [];
-  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
-  return {
-    messages,
-    stop: async () => {
-      await consumer.disconnect();
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.deleteGroups([`oms-demo-${runId}-${topic}`]).catch(() => undefined);
-      await admin.disconnect();
-    },
-  };
 }
 
 async function waitForService(config: Config, timeoutMs: number): Promise<void> {
@@ -81,7 +57,7 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
   const orders = Array.from({ length: options.orders }, (_, i) => ({ orderId: `ORD-demo-${runId}-${i}`, kind: KINDS[i % KINDS.length]! }));
   const topics = config.topics;
   const [fulfillment, status, orderDlq, paymentDlq] = (await Promise.all(
-    [topics.fulfillment, topics.orderStatus, dlqTopicFor(topics.orderEvents), dlqTopicFor(topics.paymentEvents)].map((topic) => collect(kafka, runId, topic)),
+    [topics.fulfillment, topics.orderStatus, dlqTopicFor(topics.orderEvents), dlqTopicFor(topics.paymentEvents)].map((topic) => collectTopic(kafka, topic, `oms-demo-${runId}-${topic}`)),
   )) as [Collector, Collector, Collector, Collector];
   let produced = 0;
   const send = async (topic: string, records: KafkaRecord[]) => {

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type KafkaMessage, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import pRetry from 'p-retry';
 import { required, type Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -35,8 +35,11 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
 
 /**
  * Creates the topics that are missing (existing ones are left as they are) and waits until every
- * partition has a leader. kafkajs's own `waitForLeaders` gives up when a KRaft broker briefly
- * answers UNKNOWN_TOPIC_OR_PARTITION for a topic it has just created, so the wait is ours.
+ * partition has a leader that answers. kafkajs's own `waitForLeaders` gives up when a KRaft broker
+ * briefly answers UNKNOWN_TOPIC_OR_PARTITION for a topic it has just created; and a leader named in
+ * the metadata can still answer NOT_LEADER_OR_FOLLOWER for a moment, which kafkajs's idempotent
+ * producer turns into a fatal out-of-order sequence. So the wait is ours, and ends with a ListOffsets
+ * (served by the leader itself) answering for every new topic.
  */
 export async function ensureTopics(admin: Admin, topics: string[], numPartitions: number): Promise<void> {
   const existing = new Set(await admin.listTopics());
@@ -48,7 +51,34 @@ export async function ensureTopics(admin: Admin, topics: string[], numPartitions
       const { topics: described } = await admin.fetchTopicMetadata({ topics: missing });
       const leaderless = described.filter((topic) => topic.partitions.length === 0 || topic.partitions.some((p) => p.leader < 0));
       if (leaderless.length > 0) throw new Error(`no leader yet for ${leaderless.map((t) => t.name).join(', ')}`);
+      for (const topic of missing) await admin.fetchTopicOffsets(topic);
     },
     { retries: 40, minTimeout: 100, maxTimeout: 500 },
   );
+}
+
+export interface TopicCollector {
+  /** Every message of the topic from the start, as it arrives. */
+  messages: KafkaMessage[];
+  /** Leaves, and deletes the collector's consumer group. */
+  stop(): Promise<void>;
+}
+
+/** Reads a whole topic from the start with a consumer group of its own, for watchers like `oms demo`. */
+export async function collectTopic(kafka: Kafka, topic: string, groupId: string): Promise<TopicCollector> {
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const messages: KafkaMessage[] = [];
+  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+  return {
+    messages,
+    stop: async () => {
+      await consumer.disconnect();
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
 }

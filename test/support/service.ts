@@ -78,7 +78,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   const config = loadConfig(env);
   const logger = options.logger ?? createLogger({ level: env.LOG_LEVEL!, pretty: false });
   const kafka = new Kafka({ clientId: `${id}-test`, brokers: stack.kafkaBrokers.split(','), logLevel: logLevel.ERROR });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+  // Plain producer: the tests' own sends needn't be idempotent, and kafkajs's idempotent retries are fragile.
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, maxInFlightRequests: 1 });
   await producer.connect();
   const temporal = await createTemporalClient({ address: stack.temporalAddress, namespace: 'default' });
   const registry = new Registry();

@@ -1,5 +1,6 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { vi, expect } from 'vitest';
+import { collectTopic as collectFromStart } from '../../src/service/kafka.ts';
 import { uniqueName } from './names.ts';
 
 /** Reads a topic from the beginning with a throw-away group until `count` messages (or more) arrived. */
@@ -17,18 +18,13 @@ export async function readTopic(kafka: Kafka, topic: string, count: number, time
   return messages;
 }
 
-/** A consumer that keeps every message of a topic from the start, for tests that look several times. */
+/** The service's topic collector, with a wait for tests that look several times. */
 export async function collectTopic(kafka: Kafka, topic: string) {
-  const consumer = kafka.consumer({ groupId: uniqueName('collector'), maxWaitTimeInMs: 250 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const messages: KafkaMessage[] = [];
-  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+  const collector = await collectFromStart(kafka, topic, uniqueName('collector'));
   return {
-    messages,
+    ...collector,
     async until(check: (messages: KafkaMessage[]) => void, timeoutMs = 60_000) {
-      await vi.waitFor(() => check(messages), { timeout: timeoutMs, interval: 200 });
+      await vi.waitFor(() => check(collector.messages), { timeout: timeoutMs, interval: 200 });
     },
-    stop: () => consumer.disconnect(),
   };
 }
