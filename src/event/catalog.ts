@@ -56,7 +56,6 @@ export const EVENT_DATA_SCHEMAS = {
 export type EventType = keyof typeof EVENT_DATA_SCHEMAS;
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA_SCHEMAS)[T]>;
 export type OrderData = z.infer<typeof orderData>;
-export type PaymentData = z.infer<typeof paymentData>;
 
 export function isEventType(type: string): type is EventType {
   return Object.hasOwn(EVENT_DATA_SCHEMAS, type);

@@ -40,7 +40,6 @@ export class IngestConsumer {
   private readonly lastCommitted = new Map<string, string>();
   private readonly stopping = new AbortController();
   private joined = false;
-  private crashed: Error | undefined;
 
   constructor(options: IngestConsumerOptions) {
     this.options = options;
@@ -53,7 +52,6 @@ export class IngestConsumer {
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.joined = false;
-      this.crashed = payload.error;
       options.logger.error({ error: payload.error.message, restart: payload.restart }, 'consumer crashed');
     });
     this.consumer.on(this.consumer.events.REBALANCING, () => {
@@ -64,10 +62,6 @@ export class IngestConsumer {
   /** Ready while it is a member of the group with an assignment being consumed. */
   isReady(): boolean {
     return this.joined && !this.stopping.signal.aborted;
-  }
-
-  get crashError(): Error | undefined {
-    return this.crashed;
   }
 
   async start(): Promise<void> {

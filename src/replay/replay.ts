@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { InboundEvent } from '../event/envelope.ts';
 import type { EventProcessingError } from '../event/errors.ts';
-import { DLQ_HEADERS, type DeadLetterSource } from '../ingest/dead-letter.ts';
+import { DLQ_HEADERS, DLQ_SUFFIX, type DeadLetterSource } from '../ingest/dead-letter.ts';
 import { KeyOrderedExecutor } from '../ingest/key-ordered-executor.ts';
 import type { EventProcessor } from '../ingest/processor.ts';
 import { routeEvent, type RouterSettings } from '../router/routes.ts';
@@ -145,7 +145,7 @@ export function originalOf(entry: RangeMessage): DeadLetterSource {
   const text = (name: string) => headers[name]?.toString();
   const ours = new Set<string>(Object.values(DLQ_HEADERS));
   return {
-    topic: text(DLQ_HEADERS.originalTopic) ?? entry.topic.replace(/\.dlq$/, ''),
+    topic: text(DLQ_HEADERS.originalTopic) ?? (entry.topic.endsWith(DLQ_SUFFIX) ? entry.topic.slice(0, -DLQ_SUFFIX.length) : entry.topic),
     partition: Number(text(DLQ_HEADERS.originalPartition) ?? entry.partition),
     offset: text(DLQ_HEADERS.originalOffset) ?? entry.message.offset,
     timestamp: text(DLQ_HEADERS.originalTimestamp) ?? entry.message.timestamp,

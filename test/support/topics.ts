@@ -5,17 +5,13 @@ import { uniqueName } from './names.ts';
 
 /** Reads a topic from the beginning with a throw-away group until `count` messages (or more) arrived. */
 export async function readTopic(kafka: Kafka, topic: string, count: number, timeoutMs = 30_000): Promise<KafkaMessage[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('reader') });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const messages: KafkaMessage[] = [];
-  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+  const collector = await collectTopic(kafka, topic);
   try {
-    await vi.waitFor(() => expect(messages.length).toBeGreaterThanOrEqual(count), { timeout: timeoutMs, interval: 100 });
+    await collector.until((messages) => expect(messages.length).toBeGreaterThanOrEqual(count), timeoutMs);
+    return [...collector.messages];
   } finally {
-    await consumer.disconnect();
+    await collector.stop();
   }
-  return messages;
 }
 
 /** The service's topic collector, with a wait for tests that look several times. */
