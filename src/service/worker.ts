@@ -48,10 +48,13 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
   const closers: (() => Promise<void>)[] = [];
   const specs: { taskQueue: string; options: Parameters<typeof createTemporalWorker>[2] }[] = [];
 
+  // One client, so one limiter, per process: the storefront and fulfillment groups share the budget.
+  let storefront: StorefrontClient | undefined;
   const storefrontClient = () => {
+    if (storefront) return storefront;
     const limiter = createStorefrontLimiter({ rps: config.storefront.rps, instances: config.storefront.instances, redisUrl: config.storefront.limiterRedisUrl });
     closers.push(() => limiter.disconnect(true));
-    return new StorefrontClient(required(config.storefront.baseUrl, 'STOREFRONT_BASE_URL'), limiter);
+    return (storefront = new StorefrontClient(required(config.storefront.baseUrl, 'STOREFRONT_BASE_URL'), limiter));
   };
 
   if (groups.includes('workflows')) {
