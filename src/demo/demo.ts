@@ -72,7 +72,14 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
     { topic: topics.paymentEvents, record: toRecord(cloudEvent('payment.captured', `ORD-demo-${runId}-p3`, { orderId: `ORD-demo-${runId}-p3`, amount: 'lots' })) },
   ].map((entry, k) => ({ ...entry, record: { ...entry.record, headers: { ...entry.record.headers, [POISON_HEADER]: `${runId}-${k}` } } }));
 
-  const decoded = async <T>(collector: Collector) => Promise.all(collector.messages.map((m) => registry.decode(m.value!).catch(() => undefined) as Promise<T | undefined>));
+  // The progress loop looks every half second: decode each message once, not once per look.
+  const decodedOnce = new WeakMap<object, Promise<unknown>>();
+  const decode = (message: Collector['messages'][number]) => {
+    let record = decodedOnce.get(message);
+    if (!record) decodedOnce.set(message, (record = registry.decode(message.value!).catch(() => undefined)));
+    return record;
+  };
+  const decoded = async <T>(collector: Collector) => Promise.all(collector.messages.map((m) => decode(m) as Promise<T | undefined>));
   const ids = new Set(orders.map((o) => o.orderId));
   const fulfilled = async () => (await decoded<FulfillmentOrderRecord>(fulfillment)).filter((r): r is FulfillmentOrderRecord => !!r && ids.has(r.orderId));
   const deadLettered = () =>

@@ -1,7 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../observability/logger.ts';
 import type { IngestMetrics } from '../observability/metrics.ts';
-import type { RouteMode } from '../router/routes.ts';
 import { KeyOrderedExecutor } from './key-ordered-executor.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import type { EventProcessor } from './processor.ts';
@@ -15,9 +14,6 @@ export interface IngestConsumerOptions {
   partitionsConcurrency: number;
   logger: Logger;
   metrics: IngestMetrics;
-  /** Live ingest uses 'live'; a consumer run for reprocessing could use 'reprocess'. */
-  mode?: RouteMode;
-  fromBeginning?: boolean;
 }
 
 const HEARTBEAT_AND_COMMIT_EVERY_MS = 1_000;
@@ -66,7 +62,8 @@ export class IngestConsumer {
 
   async start(): Promise<void> {
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
+    // A new group starts at the beginning: events published before ingest first ran are not skipped.
+    await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -109,7 +106,7 @@ export class IngestConsumer {
           .submit(message.key?.toString('utf8') ?? '', async () => {
             signal.throwIfAborted();
             await this.options.processor.process(source, {
-              mode: this.options.mode ?? 'live',
+              mode: 'live',
               signal,
               onStall: (stalled) => this.setStalled(topic, partition, stalled),
             });

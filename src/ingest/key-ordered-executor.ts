@@ -26,8 +26,4 @@ export class KeyOrderedExecutor {
     });
     return run;
   }
-
-  get activeCount(): number {
-    return this.limit.activeCount;
-  }
 }

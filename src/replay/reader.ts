@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { deleteConsumerGroup } from '../service/kafka.ts';
 import type { PartitionRange } from './range.ts';
 
 export interface RangeMessage {
@@ -52,9 +53,6 @@ export async function readRange(kafka: Kafka, topic: string, ranges: PartitionRa
     await finished;
   } finally {
     await consumer.disconnect();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect();
+    await deleteConsumerGroup(kafka, groupId);
   }
 }

@@ -75,10 +75,15 @@ export async function collectTopic(kafka: Kafka, topic: string, groupId: string)
     messages,
     stop: async () => {
       await consumer.disconnect();
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.deleteGroups([groupId]).catch(() => undefined);
-      await admin.disconnect();
+      await deleteConsumerGroup(kafka, groupId);
     },
   };
+}
+
+/** Throw-away consumer groups (collectors, replay readers) leave nothing behind in the cluster. */
+export async function deleteConsumerGroup(kafka: Kafka, groupId: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteGroups([groupId]).catch(() => undefined);
+  await admin.disconnect();
 }
