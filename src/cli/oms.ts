@@ -3,11 +3,9 @@ import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { hideKnownKafkajsWarning } from '../observability/known-warnings.ts';
 import { registerConfigCommand } from './config.ts';
-import { registerDemoCommand } from './demo.ts';
-import { registerDevCommands } from './dev.ts';
+import { loadDevTooling } from './dev-tooling.ts';
 import { registerOperatorCommands } from './operate.ts';
 import { registerRoleCommands } from './roles.ts';
-import { registerSchemaCommands } from './schemas.ts';
 import { registerTailCommand } from './tail.ts';
 
 hideKnownKafkajsWarning();
@@ -21,13 +19,12 @@ const program = new Command('oms')
   .showHelpAfterError()
   .configureOutput({ outputError: (message, write) => write(message) });
 
-registerDevCommands(program);
-registerRoleCommands(program);
+const devTooling = await loadDevTooling();
+registerRoleCommands(program, devTooling);
 registerOperatorCommands(program);
-registerSchemaCommands(program);
 registerConfigCommand(program);
-registerDemoCommand(program);
-registerTailCommand(program);
+registerTailCommand(program, devTooling);
+devTooling?.register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -6,14 +6,14 @@ import { parseEdge } from '../replay/range.ts';
 import { formatSummary, redrive, replayTopic, type ReplaySummary } from '../replay/replay.ts';
 import { createKafka } from '../service/kafka.ts';
 import { createOperatorTools } from '../service/operate.ts';
+import { untilStopSignal } from './stop-signal.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Ctrl-C stops an operator command between events: what was reprocessed stays reprocessed. */
 function interruptible(): AbortSignal {
   const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort(new Error('interrupted')));
-  process.once('SIGTERM', () => controller.abort(new Error('terminated')));
+  void untilStopSignal().then((signal) => controller.abort(new Error(signal === 'SIGINT' ? 'interrupted' : 'terminated')));
   return controller.signal;
 }
 

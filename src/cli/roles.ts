@@ -1,38 +1,41 @@
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
-import { loadConfig, type Config } from '../config/config.ts';
+import { loadConfig, requireAll, type Config, type Env } from '../config/config.ts';
 import { startProbeServer } from '../observability/http.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { withDefaultMetrics } from '../observability/metrics.ts';
-import { startIngest } from '../service/ingest.ts';
-import { startLocalDependencies, startStandins } from '../service/local.ts';
-import { parseWorkerGroups, startWorkers, WORKER_GROUPS, type WorkerGroup } from '../service/worker.ts';
+import { ingestNeeds, startIngest } from '../service/ingest.ts';
+import { parseWorkerGroups, startWorkers, WORKER_GROUPS, workerNeeds, type WorkerGroup } from '../service/worker.ts';
+import type { DevTooling } from './dev-tooling.ts';
+import { untilStopSignal } from './stop-signal.ts';
 
 export interface RunningRole {
   isReady(): boolean;
   stop(): Promise<void>;
 }
 
-type StartRole = (config: Config, logger: Logger, registry: Registry) => Promise<RunningRole>;
+/** A role: what it needs from config (checked before any role starts), and how to start it. */
+export interface Role {
+  needs(config: Config): [keyof Env, unknown][];
+  start(config: Config, logger: Logger, registry: Registry): Promise<RunningRole>;
+}
 
 /**
  * Runs long-lived roles until SIGTERM or SIGINT, with /healthz, /readyz and /metrics. On the signal
  * it stops every role, bounded by SHUTDOWN_GRACE_MS: whatever is still in flight then is abandoned
  * uncommitted (Kafka redelivers it, the workflows deduplicate it), and the process exits 0.
  */
-export async function runRoles(roles: Record<string, StartRole>, options: { env?: NodeJS.ProcessEnv; onStop?: () => Promise<void> } = {}): Promise<void> {
+export async function runRoles(roles: Record<string, Role>, options: { env?: NodeJS.ProcessEnv; onStop?: () => Promise<void> } = {}): Promise<void> {
   const config = loadConfig(options.env);
+  requireAll(Object.values(roles).flatMap((role) => role.needs(config)));
   const logger = createLogger(config.log);
   const registry = withDefaultMetrics(new Registry());
   const running: [string, RunningRole][] = [];
-  for (const [name, start] of Object.entries(roles)) running.push([name, await start(config, logger, registry)]);
+  for (const [name, role] of Object.entries(roles)) running.push([name, await role.start(config, logger, registry)]);
   const probes = await startProbeServer({ ...config.http, registry, ready: () => running.every(([, role]) => role.isReady()) });
   logger.info({ roles: Object.keys(roles), probes: probes.url }, 'started');
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  const signal = await untilStopSignal();
   logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
   const stopped = Promise.all(running.reverse().map(([, role]) => role.stop())).then(() => 'stopped' as const);
   const grace = new Promise<'grace expired'>((resolve) => setTimeout(() => resolve('grace expired'), config.shutdownGraceMs).unref());
@@ -46,46 +49,36 @@ export async function runRoles(roles: Record<string, StartRole>, options: { env?
   process.exit(0);
 }
 
-const startIngestRole: StartRole = (config, logger, registry) => startIngest(config, logger, registry);
-const startWorkerRole =
-  (groups: WorkerGroup[]): StartRole =>
-  async (config, logger) => {
+const ingestRole: Role = { needs: ingestNeeds, start: (config, logger, registry) => startIngest(config, logger, registry) };
+const workerRole = (groups: WorkerGroup[]): Role => ({
+  needs: (config) => workerNeeds(config, groups),
+  start: async (config, logger) => {
     const workers = await startWorkers(config, logger, groups);
     return { isReady: () => workers.isReady(), stop: () => workers.shutdown() };
-  };
+  },
+});
 
-export function registerRoleCommands(program: Command): void {
+export function registerRoleCommands(program: Command, devTooling: DevTooling | undefined): void {
   program
     .command('start')
-    .description('Run every role in one process: ingest, workers for all task queues, /healthz, /readyz, /metrics. With no endpoints configured, first starts the local stack and the stand-ins')
+    .description('Run every role in one process: ingest, workers for all task queues, /healthz, /readyz, /metrics. In a checkout with no endpoints configured, first starts the local stack and the stand-ins')
     .action(async () => {
-      const local = await startLocalDependencies(process.env, (line) => console.error(`[start] ${line}`));
-      const env = { ...process.env, ...local.env };
-      if (Object.keys(local.env).length > 0) console.error('[start] the local stack stays up after oms start stops; `oms dev down` stops it');
-      await runRoles({ worker: startWorkerRole([...WORKER_GROUPS]), ingest: startIngestRole }, { env, onStop: () => local.close() });
-    });
-
-  program
-    .command('standins')
-    .description('Run the storefront and payment-provider stand-ins (for demos and the docker compose system)')
-    .action(async () => {
-      const standins = await startStandins(process.env);
-      console.error(`[standins] storefront ${standins.storefrontUrl}, payment provider ${standins.paymentProviderUrl}`);
-      await new Promise((resolve) => {
-        process.once('SIGTERM', resolve);
-        process.once('SIGINT', resolve);
-      });
-      await standins.close();
+      // Only on a developer's machine: the image has no dev tooling, and OMS_LOCAL_STACK=off turns it off.
+      const local = loadConfig(process.env).localStack === 'auto' ? devTooling : undefined;
+      const dependencies = (await local?.startLocalDependencies(process.env, (line) => console.error(`[start] ${line}`))) ?? { env: {}, close: async () => undefined };
+      const env = { ...process.env, ...dependencies.env };
+      if (Object.keys(dependencies.env).length > 0) console.error('[start] the local stack stays up after oms start stops; `oms dev down` stops it');
+      await runRoles({ worker: workerRole([...WORKER_GROUPS]), ingest: ingestRole }, { env, onStop: () => dependencies.close() });
     });
 
   program
     .command('ingest')
     .description('Consume the inbound topics and signal-with-start the order workflows')
-    .action(() => runRoles({ ingest: startIngestRole }));
+    .action(() => runRoles({ ingest: ingestRole }));
 
   program
     .command('worker')
     .description('Run Temporal workers: workflows and activity groups, each on its task queue')
     .option('--queues <groups>', `comma-separated groups to run (${WORKER_GROUPS.join(', ')}); default: all`)
-    .action((options: { queues?: string }) => runRoles({ worker: startWorkerRole(parseWorkerGroups(options.queues)) }));
+    .action((options: { queues?: string }) => runRoles({ worker: workerRole(parseWorkerGroups(options.queues)) }));
 }

@@ -4,16 +4,17 @@ import { createSchemaRegistry } from '../avro/publisher.ts';
 import { loadConfig } from '../config/config.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createKafka } from '../service/kafka.ts';
-import { localEnv } from '../service/local.ts';
+import type { DevTooling } from './dev-tooling.ts';
+import { untilStopSignal } from './stop-signal.ts';
 
-export function registerTailCommand(program: Command): void {
+export function registerTailCommand(program: Command, local: DevTooling | undefined): void {
   program
     .command('tail')
     .argument('<what>', 'fulfillment, status, or a topic name')
     .description('Print the records of an output topic as JSON lines, Avro decoded, until Ctrl-C')
     .option('--from-beginning', 'start at the beginning instead of the end')
     .action(async (what: string, options: { fromBeginning?: boolean }) => {
-      const env = { ...process.env, ...localEnv(process.env) };
+      const env = { ...process.env, ...local?.localEnv(process.env) };
       const config = loadConfig(env);
       const topic = what === 'fulfillment' ? config.topics.fulfillment : what === 'status' ? config.topics.orderStatus : what;
       const registry = createSchemaRegistry(config);
@@ -27,10 +28,7 @@ export function registerTailCommand(program: Command): void {
           console.log(JSON.stringify({ partition, offset: message.offset, key: message.key?.toString(), value }));
         },
       });
-      await new Promise((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await untilStopSignal();
       await consumer.disconnect();
     });
 }

@@ -1,5 +1,5 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
-import type { RouterSettings } from '../router/routes.ts';
 
 /**
  * The service's one configuration module: every environment variable is declared here, with its
@@ -67,6 +67,13 @@ export const ENV_SCHEMA = z.object({
   INGEST_RETRY_INITIAL_MS: int('First backoff after a transient failure (Temporal unavailable)', 200),
   INGEST_RETRY_MAX_MS: int('Longest backoff between retries of a transient failure', 30_000),
   INGEST_PARTITIONS_CONCURRENCY: int('Partitions one ingest process works on at once', 16),
+  INGEST_INSTANCE_ID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, dots, dashes or underscores')
+    .default(hostname())
+    .describe('Stable identity of this ingest instance, unique per instance (default: the host name, a pod name in Kubernetes); a restart with the same id takes over its partitions at once'),
+  INGEST_SESSION_TIMEOUT_MS: int('Consumer group session: how long a member that vanished without a restart holds its partitions (6000 or more on most brokers)', 10_000, 1_000),
 
   TASK_QUEUE_ORDERS: text('Task queue of the order and payment workflows', 'oms-orders'),
   TASK_QUEUE_STOREFRONT: text('Task queue of the storefront activities', 'oms-storefront'),
@@ -102,6 +109,10 @@ export const ENV_SCHEMA = z.object({
   STANDIN_PAYMENT_PROVIDER_PORT: int('oms start / oms standins: port of the payment-provider stand-in when no PAYMENT_PROVIDER_BASE_URL is set', 8191),
   STANDIN_STOREFRONT_RPS: int('Rate limit the storefront stand-in enforces (429 above it)', 150),
   TEMPORAL_UI_URL: url('Where the demo points you for the Temporal UI (default: the local dev server UI)'),
+  OMS_LOCAL_STACK: z
+    .enum(['auto', 'off'], { error: 'expected auto or off' })
+    .default('auto')
+    .describe('auto: with no endpoints configured, oms start runs the local dev stack and stand-ins (a checkout only); off: a missing endpoint is a config error'),
 });
 
 /** Values `oms config` masks: they never reach the terminal or the logs. */
@@ -171,6 +182,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       retryInitialMs: e.INGEST_RETRY_INITIAL_MS,
       retryMaxMs: e.INGEST_RETRY_MAX_MS,
       partitionsConcurrency: e.INGEST_PARTITIONS_CONCURRENCY,
+      instanceId: e.INGEST_INSTANCE_ID,
+      sessionTimeoutMs: e.INGEST_SESSION_TIMEOUT_MS,
     },
     taskQueues: {
       orders: e.TASK_QUEUE_ORDERS,
@@ -198,19 +211,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? Boolean(process.stdout.isTTY) },
+    localStack: e.OMS_LOCAL_STACK,
     standins: { storefrontPort: e.STANDIN_STOREFRONT_PORT, paymentProviderPort: e.STANDIN_PAYMENT_PROVIDER_PORT, storefrontRps: e.STANDIN_STOREFRONT_RPS },
   };
 }
 
 export type Config = ReturnType<typeof loadConfig>;
 
-/** What the router and the payment activity need to start workflows: derived from config in one place. */
-export function routerSettings(config: Config): RouterSettings {
-  return {
-    taskQueue: config.taskQueues.orders,
-    order: { ...config.orderTimeouts, taskQueues: config.taskQueues.activities },
-    paymentPollTimeoutMs: config.paymentPollTimeoutMs,
-  };
+/**
+ * What a role needs, checked at start rather than at first use: one ConfigError naming every
+ * variable that is not set, so a misconfigured pod fails its start, not a call hours later.
+ */
+export function requireAll(needs: readonly (readonly [keyof Env, unknown])[]): void {
+  const missing = [...new Set(needs.filter(([, value]) => value === undefined).map(([variable]) => variable))];
+  if (missing.length > 0) throw new ConfigError(`invalid configuration: ${missing.map((variable) => `${variable}: required, but not set`).join('; ')}`);
 }
 
 /** For a role that cannot run without an endpoint: a ConfigError that names the missing variable. */

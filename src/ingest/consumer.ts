@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../observability/logger.ts';
 import type { IngestMetrics } from '../observability/metrics.ts';
 import { KeyOrderedExecutor } from './key-ordered-executor.ts';
+import { takeOverEarlierIncarnations } from './member-takeover.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import type { EventProcessor } from './processor.ts';
 
@@ -12,6 +13,9 @@ export interface IngestConsumerOptions {
   topics: string[];
   maxInFlight: number;
   partitionsConcurrency: number;
+  /** This instance's Kafka client id: how a restart recognises its earlier incarnation in the group. */
+  clientId: string;
+  sessionTimeoutMs: number;
   logger: Logger;
   metrics: IngestMetrics;
 }
@@ -41,7 +45,13 @@ export class IngestConsumer {
     this.options = options;
     this.executor = new KeyOrderedExecutor(options.maxInFlight);
     // A short fetch wait keeps shutdown quick: disconnect waits for the fetch in progress.
-    this.consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 500,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.min(1_000, Math.floor(options.sessionTimeoutMs / 3)),
+    });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
       options.logger.info({ groupId: options.groupId, memberId: payload.memberId, assignment: payload.memberAssignment }, 'joined consumer group');
@@ -61,6 +71,7 @@ export class IngestConsumer {
   }
 
   async start(): Promise<void> {
+    await takeOverEarlierIncarnations(this.options.kafka, this.options.groupId, this.options.clientId, this.options.logger);
     await this.consumer.connect();
     // A new group starts at the beginning: events published before ingest first ran are not skipped.
     await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: true });

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Producer } from 'kafkajs';
-import pRetry, { AbortError } from 'p-retry';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeEvent, type InboundEvent } from '../event/envelope.ts';
 import { EventProcessingError } from '../event/errors.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -9,6 +9,7 @@ import { routeEvent, type RouteMode, type RouterSettings } from '../router/route
 import { withReprocessContext } from '../signal/reprocess.ts';
 import { classifyTemporalError, signalWithStart } from '../signal/signal-with-start.ts';
 import { sendToDeadLetter, type DeadLetterSource } from './dead-letter.ts';
+import { backoffDelay, type RecoveryWatch } from './recovery-watch.ts';
 
 export type ProcessOutcome =
   | { kind: 'signalled'; event: InboundEvent; workflowId: string; runId: string }
@@ -23,6 +24,8 @@ export interface ProcessorOptions {
   router: RouterSettings;
   maxEventBytes: number;
   retry: { initialMs: number; maxMs: number };
+  /** Cuts a backoff short once Temporal answers again; without it, backoffs run their full length. */
+  recovery?: RecoveryWatch;
   logger: Logger;
   metrics: IngestMetrics;
   /** Ingest dead-letters a permanent failure; a re-drive or replay may only want it reported. */
@@ -127,33 +130,24 @@ export class EventProcessor {
   private async retryTransient<T>(source: DeadLetterSource, call: ProcessCall, attempt: () => Promise<T>): Promise<T> {
     let stalled = false;
     try {
-      return await pRetry(
-        async () => {
-          try {
-            return await attempt();
-          } catch (error) {
-            const classified = classifyTemporalError(error);
-            throw classified.retriable ? classified : new AbortError(classified);
-          }
-        },
-        {
-          retries: Number.POSITIVE_INFINITY,
-          minTimeout: this.options.retry.initialMs,
-          maxTimeout: this.options.retry.maxMs,
-          factor: 2,
-          randomize: true,
-          signal: call.signal,
-          onFailedAttempt: ({ error, attemptNumber, retryDelay }) => {
-            const reason = error instanceof EventProcessingError ? error.reason : 'unexpected';
-            this.options.metrics.transientFailures.inc({ topic: source.topic, reason });
-            this.options.logger.warn(
-              { topic: source.topic, partition: source.partition, offset: source.offset, reason, attemptNumber, retryInMs: retryDelay, error: error.message },
-              'transient failure: holding the partition and retrying',
-            );
-            if (!stalled) call.onStall?.((stalled = true));
-          },
-        },
-      );
+      for (let attemptNumber = 1; ; attemptNumber += 1) {
+        call.signal.throwIfAborted();
+        try {
+          return await attempt();
+        } catch (error) {
+          const classified = classifyTemporalError(error);
+          if (!classified.retriable) throw classified;
+          call.signal.throwIfAborted();
+          const retryInMs = Math.round(backoffDelay(attemptNumber, this.options.retry));
+          this.options.metrics.transientFailures.inc({ topic: source.topic, reason: classified.reason });
+          this.options.logger.warn(
+            { topic: source.topic, partition: source.partition, offset: source.offset, reason: classified.reason, attemptNumber, retryInMs, error: classified.message },
+            'transient failure: holding the partition and retrying',
+          );
+          if (!stalled) call.onStall?.((stalled = true));
+          await (this.options.recovery ? this.options.recovery.wait(retryInMs, call.signal) : sleep(retryInMs, undefined, { signal: call.signal }));
+        }
+      }
     } finally {
       if (stalled) call.onStall?.(false);
     }

@@ -1,4 +1,5 @@
 import type { SignalDefinition } from '@temporalio/workflow';
+import type { Config } from '../config/config.ts';
 import type { EventType } from '../event/catalog.ts';
 import type { InboundEvent } from '../event/envelope.ts';
 import {
@@ -35,6 +36,15 @@ export interface RouterSettings {
   taskQueue: string;
   order: OrderWorkflowSettings;
   paymentPollTimeoutMs: number;
+}
+
+/** What the router and the payment activity need to start workflows: derived from config in one place. */
+export function routerSettings(config: Config): RouterSettings {
+  return {
+    taskQueue: config.taskQueues.orders,
+    order: { ...config.orderTimeouts, taskQueues: config.taskQueues.activities },
+    paymentPollTimeoutMs: config.paymentPollTimeoutMs,
+  };
 }
 
 type Target = 'order' | 'payment';

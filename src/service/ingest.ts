@@ -1,14 +1,16 @@
-import { routerSettings, type Config } from '../config/config.ts';
+import { requireAll, type Config, type Env } from '../config/config.ts';
+import { routerSettings } from '../router/routes.ts';
 import { IngestConsumer } from '../ingest/consumer.ts';
 import { dlqTopicFor } from '../ingest/dead-letter.ts';
 import { EventProcessor } from '../ingest/processor.ts';
+import { RecoveryWatch } from '../ingest/recovery-watch.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createIngestMetrics, type IngestMetrics } from '../observability/metrics.ts';
 import type { Client } from '@temporalio/client';
 import type { Producer } from 'kafkajs';
-import { createTemporalClient, temporalSettings } from '../temporal/factory.ts';
+import { createTemporalClient, temporalAnswers, temporalSettings } from '../temporal/factory.ts';
 import type { Registry } from 'prom-client';
-import { createIdempotentProducer, createKafka, ensureTopics } from './kafka.ts';
+import { createIdempotentProducer, createKafka, ensureTopics, kafkaClientId } from './kafka.ts';
 
 export const inboundTopics = (config: Config) => [config.topics.orderEvents, config.topics.paymentEvents, config.topics.supportCommands];
 
@@ -17,6 +19,11 @@ export interface RunningIngest {
   isReady(): boolean;
   stop(): Promise<void>;
 }
+
+export const ingestNeeds = (config: Config): [keyof Env, unknown][] => [
+  ['KAFKA_BROKERS', config.kafka.brokers],
+  ['TEMPORAL_ADDRESS', config.temporal.address],
+];
 
 /** The processor of live ingest, replay and re-drive alike: one set-up from config. */
 export function createEventProcessor(
@@ -29,14 +36,17 @@ export function createEventProcessor(
     router: routerSettings(config),
     maxEventBytes: config.ingest.maxEventBytes,
     retry: { initialMs: config.ingest.retryInitialMs, maxMs: config.ingest.retryMaxMs },
+    recovery: new RecoveryWatch(() => temporalAnswers(deps.temporal)),
     onPermanent,
   });
 }
 
 /** The ingest role: inbound topics to signal-with-start, wired from config. */
 export async function startIngest(config: Config, logger: Logger, registry?: Registry): Promise<RunningIngest> {
+  requireAll(ingestNeeds(config));
   const log = logger.child({ role: 'ingest' });
-  const kafka = createKafka(config, 'ingest', log);
+  // The instance id is in the client id: a restart finds, and takes over from, its earlier incarnation by it.
+  const kafka = createKafka(config, `ingest-${config.ingest.instanceId}`, log);
   const topics = inboundTopics(config);
 
   const admin = kafka.admin();
@@ -59,6 +69,8 @@ export async function startIngest(config: Config, logger: Logger, registry?: Reg
     topics,
     maxInFlight: config.ingest.maxInFlight,
     partitionsConcurrency: config.ingest.partitionsConcurrency,
+    clientId: kafkaClientId(config, `ingest-${config.ingest.instanceId}`),
+    sessionTimeoutMs: config.ingest.sessionTimeoutMs,
     logger: log,
     metrics,
   });

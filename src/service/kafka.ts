@@ -10,11 +10,13 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+export const kafkaClientId = (config: Config, role: string) => `${config.kafka.clientId}-${role}`;
+
 /** The one place Kafka clients are built: brokers, client id, TLS and SASL from config, kafkajs logs through pino. */
 export function createKafka(config: Config, role: string, logger: Logger): Kafka {
   const kafkaLog = logger.child({ component: 'kafkajs' });
   return new Kafka({
-    clientId: `${config.kafka.clientId}-${role}`,
+    clientId: kafkaClientId(config, role),
     brokers: required(config.kafka.brokers, 'KAFKA_BROKERS'),
     ssl: config.kafka.ssl,
     ...(config.kafka.sasl ? { sasl: config.kafka.sasl as SASLOptions } : {}),

@@ -1,6 +1,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { Client } from '@temporalio/client';
-import { routerSettings, type Config } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
+import { routerSettings } from '../router/routes.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createIngestMetrics } from '../observability/metrics.ts';
 import type { ReplayDeps } from '../replay/replay.ts';

@@ -8,7 +8,8 @@ import { StorefrontClient } from '../activity/storefront/client.ts';
 import { createStorefrontActivities } from '../activity/storefront/activities.ts';
 import { createStorefrontLimiter } from '../activity/storefront/limiter.ts';
 import { AvroPublisher, createSchemaRegistry } from '../avro/publisher.ts';
-import { required, routerSettings, type Config } from '../config/config.ts';
+import { required, requireAll, type Config, type Env } from '../config/config.ts';
+import { routerSettings } from '../router/routes.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createTemporalClient, createTemporalWorker, createWorkerConnection, temporalSettings } from '../temporal/factory.ts';
 import { createIdempotentProducer, createKafka, ensureTopics } from './kafka.ts';
@@ -23,6 +24,18 @@ export function parseWorkerGroups(list: string | undefined): WorkerGroup[] {
   const unknown = groups.filter((group) => !(WORKER_GROUPS as readonly string[]).includes(group));
   if (unknown.length > 0) throw new Error(`--queues: unknown group ${unknown.join(', ')}; expected some of ${WORKER_GROUPS.join(', ')}`);
   return groups as WorkerGroup[];
+}
+
+/** What the chosen groups need from config: checked before anything starts, all at once. */
+export function workerNeeds(config: Config, groups: readonly WorkerGroup[]): [keyof Env, unknown][] {
+  const needs: [keyof Env, unknown][] = [['TEMPORAL_ADDRESS', config.temporal.address]];
+  if (groups.includes('storefront')) needs.push(['STOREFRONT_BASE_URL', config.storefront.baseUrl]);
+  if (groups.includes('payment')) needs.push(['PAYMENT_PROVIDER_BASE_URL', config.paymentProvider.baseUrl]);
+  if (groups.includes('fulfillment')) {
+    needs.push(['KAFKA_BROKERS', config.kafka.brokers], ['SCHEMA_REGISTRY_URL', config.schemaRegistry.url], ['STOREFRONT_BASE_URL', config.storefront.baseUrl]);
+  }
+  if (groups.includes('notification')) needs.push(['NOTIFICATION_BASE_URL', config.notification.baseUrl]);
+  return needs;
 }
 
 export interface RunningWorkers {
@@ -40,6 +53,7 @@ const workflowsPath = fileURLToPath(new URL('../workflow/index.ts', import.meta.
  * Each activity group is built by its factory with the clients it needs, and only those are created.
  */
 export async function startWorkers(config: Config, logger: Logger, groups: WorkerGroup[] = [...WORKER_GROUPS]): Promise<RunningWorkers> {
+  requireAll(workerNeeds(config, groups));
   const log = logger.child({ role: 'worker', groups });
   const settings = temporalSettings(config);
   const queues = config.taskQueues.activities;

@@ -50,8 +50,16 @@ export async function createTemporalClient(settings: TemporalSettings, options: 
     address: settings.address,
     ...connectionSecurity(settings),
     ...(options.sdkRetries === false ? { interceptors: [] } : {}),
+    // gRPC's reconnect backoff grows to 2 minutes by default: after a long Temporal outage the channel
+    // would stay down well after the server is back. Retry the connection at least once a second.
+    channelArgs: { 'grpc.max_reconnect_backoff_ms': 1_000 },
   });
   return new Client({ connection, namespace: settings.namespace, dataConverter: dataConverter() });
+}
+
+/** A cheap call that succeeds only while the frontend answers: the probe behind ingest's recovery watch. */
+export async function temporalAnswers(client: Client): Promise<void> {
+  await client.connection.withDeadline(Date.now() + 1_000, () => client.connection.workflowService.getSystemInfo({}));
 }
 
 let runtimeInstalled = false;

@@ -4,8 +4,8 @@ import { afterEach, expect, inject, test } from 'vitest';
 import { httpRequest, expectOk } from '../../src/activity/http.ts';
 import { StorefrontClient } from '../../src/activity/storefront/client.ts';
 import { createStorefrontLimiter } from '../../src/activity/storefront/limiter.ts';
-import { skuFor } from '../../src/standins/seed.ts';
-import { startStorefrontStandin } from '../../src/standins/storefront.ts';
+import { skuFor } from '../../src/dev/standins/seed.ts';
+import { startStorefrontStandin } from '../../src/dev/standins/storefront.ts';
 import { uniqueName } from '../support/names.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];

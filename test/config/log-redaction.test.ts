@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
-import { orderEvent, paymentEventFor, toRecord } from '../../src/standins/events.ts';
-import { seededCustomer, seededOrder } from '../../src/standins/seed.ts';
+import { orderEvent, paymentEventFor, toRecord } from '../../src/dev/standins/events.ts';
+import { seededCustomer, seededOrder } from '../../src/dev/standins/seed.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
 let captured = '';

@@ -3,12 +3,12 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, test } from 'vitest';
-import { eventSchemasDir } from '../../src/cli/schemas.ts';
+import { eventSchemasDir } from '../../src/dev/schemas-command.ts';
 import { EVENT_DATA_SCHEMAS, type EventType } from '../../src/event/catalog.ts';
 import { decodeEvent } from '../../src/event/envelope.ts';
 import { EventProcessingError } from '../../src/event/errors.ts';
 import { eventJsonSchema, eventSchemaFile } from '../../src/event/json-schemas.ts';
-import { orderEvent, paymentEventFor, toRecord, cloudEvent } from '../../src/standins/events.ts';
+import { orderEvent, paymentEventFor, toRecord, cloudEvent } from '../../src/dev/standins/events.ts';
 
 const types = Object.keys(EVENT_DATA_SCHEMAS) as EventType[];
 const asMessage = (record: { key: string | null; value: string; headers?: Record<string, string> }) => ({

@@ -1,7 +1,7 @@
 import type { IHeaders } from 'kafkajs';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { DLQ_HEADERS, dlqTopicFor } from '../../src/ingest/dead-letter.ts';
-import { cloudEvent, orderEvent, paymentEventFor, toRecord, type KafkaRecord } from '../../src/standins/events.ts';
+import { cloudEvent, orderEvent, paymentEventFor, toRecord, type KafkaRecord } from '../../src/dev/standins/events.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { uncommitted } from '../support/offsets.ts';
 import { readTopic } from '../support/topics.ts';

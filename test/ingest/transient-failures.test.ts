@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, expect, inject, test, vi } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { startIngest, type RunningIngest } from '../../src/service/ingest.ts';
-import { orderEvent, toRecord } from '../../src/standins/events.ts';
+import { orderEvent, toRecord } from '../../src/dev/standins/events.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { committedPositions, uncommitted } from '../support/offsets.ts';
 import { startTcpProxy } from '../support/tcp-proxy.ts';

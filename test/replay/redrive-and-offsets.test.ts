@@ -5,7 +5,7 @@ import { DLQ_HEADERS, dlqTopicFor } from '../../src/ingest/dead-letter.ts';
 import { parseEdge } from '../../src/replay/range.ts';
 import { redrive } from '../../src/replay/replay.ts';
 import { createOperatorTools } from '../../src/service/operate.ts';
-import { orderEvent, toRecord } from '../../src/standins/events.ts';
+import { orderEvent, toRecord } from '../../src/dev/standins/events.ts';
 import { runOms } from '../support/cli.ts';
 import { committedPositions } from '../support/offsets.ts';
 import { startTestService, type TestService } from '../support/service.ts';

@@ -5,7 +5,7 @@ import { parseEdge } from '../../src/replay/range.ts';
 import { replayTopic } from '../../src/replay/replay.ts';
 import { ensureTopics } from '../../src/service/kafka.ts';
 import { createOperatorTools, type OperatorTools } from '../../src/service/operate.ts';
-import { cloudEvent, orderEvent, paymentEventFor, toRecord } from '../../src/standins/events.ts';
+import { cloudEvent, orderEvent, paymentEventFor, toRecord } from '../../src/dev/standins/events.ts';
 import { runOms } from '../support/cli.ts';
 import { committedPositions } from '../support/offsets.ts';
 import { startTestService, type TestService } from '../support/service.ts';

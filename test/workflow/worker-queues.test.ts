@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import { orderEvent, paymentEventFor, toRecord } from '../../src/standins/events.ts';
+import { orderEvent, paymentEventFor, toRecord } from '../../src/dev/standins/events.ts';
 import { runOms, spawnOms } from '../support/cli.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 

@@ -36,7 +36,12 @@ export async function composeUp(): Promise<StackEndpoints> {
   return composeEndpoints;
 }
 
+/** Stops the containers; the named volumes (Kafka's log dirs, Temporal's sqlite file) stay for the next `up`. */
 export async function composeDown(): Promise<void> {
+  await compose(['down']);
+}
+
+export async function composeReset(): Promise<void> {
   await compose(['down', '--volumes']);
 }
 

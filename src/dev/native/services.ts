@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { StackEndpoints } from '../endpoints.ts';
@@ -69,8 +70,10 @@ export interface NativeService {
   ports: number[];
   /** Fetches the runtime into the cache unless a previous `up` already did; absent for system packages. */
   install?(logFile: string): Promise<void>;
-  /** Fresh config and empty data for a new start; returns what to run. */
+  /** Fresh config for a start, over the data a previous start left (created empty the first time); returns what to run. */
   prepare(logFile: string): Promise<Omit<SpawnSpec, 'logFile'>>;
+  /** Where the service keeps its data across restarts; absent for a service that keeps none. */
+  dataPath?: string;
   health: HealthCheck;
   startupTimeoutMs: number;
 }
@@ -78,6 +81,13 @@ export interface NativeService {
 /** Maven writes into the cache, not ~/.m2, so every download of the stack lives in one folder. */
 function mavenArgs(ctx: ServiceContext): string[] {
   return ['-q', '-B', `-Dmaven.repo.local=${path.join(ctx.paths.downloads, 'maven')}`];
+}
+
+/** The service's data folder, created empty the first time: it is kept across starts. */
+async function dataDir(ctx: ServiceContext, name: ServiceName): Promise<string> {
+  const dir = ctx.paths.service(name).data;
+  await mkdir(dir, { recursive: true });
+  return dir;
 }
 
 async function freshDir(dir: string): Promise<string> {
@@ -114,7 +124,7 @@ function kafka(ctx: ServiceContext): NativeService {
     },
     async prepare(logFile) {
       const runDir = await freshDir(ctx.paths.service('kafka').run);
-      const dataDir = path.join(runDir, 'data');
+      const data = await dataDir(ctx, 'kafka');
       const config = path.join(runDir, 'server.properties');
       // KRaft combined mode: one process is both controller and broker, as `apache/kafka` runs by default.
       await writeFile(
@@ -128,7 +138,7 @@ function kafka(ctx: ServiceContext): NativeService {
           'controller.listener.names=CONTROLLER',
           'inter.broker.listener.name=PLAINTEXT',
           'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-          `log.dirs=${dataDir}`,
+          `log.dirs=${data}`,
           'num.partitions=3',
           'offsets.topic.replication.factor=1',
           'offsets.topic.num.partitions=10',
@@ -143,10 +153,13 @@ function kafka(ctx: ServiceContext): NativeService {
       );
       const classpath = `${path.join(home, 'libs')}/*`;
       const jvm = ['-Xms256m', '-Xmx1g', `-Dlog4j2.configurationFile=${KAFKA_LOG4J}`, '-cp', classpath];
-      const clusterId = newClusterId();
-      await runStep(ctx.tools.java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config], logFile);
+      // Format once: the data dir keeps its cluster id (in meta.properties), so topics and offsets survive `down`/`up`.
+      if (!existsSync(path.join(data, 'meta.properties'))) {
+        await runStep(ctx.tools.java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', config], logFile);
+      }
       return { command: ctx.tools.java, args: [...jvm, 'kafka.Kafka', config], cwd: runDir };
     },
+    dataPath: ctx.paths.service('kafka').data,
     health: kafkaHealth(`127.0.0.1:${ctx.ports.kafka}`),
     startupTimeoutMs: 90_000,
   };
@@ -171,6 +184,7 @@ function schemaRegistry(ctx: ServiceContext): NativeService {
     },
     async prepare() {
       const runDir = await freshDir(ctx.paths.service('schema-registry').run);
+      const data = await dataDir(ctx, 'schema-registry');
       return {
         command: ctx.tools.java,
         args: [
@@ -181,7 +195,11 @@ function schemaRegistry(ctx: ServiceContext): NativeService {
           // The build enables Quarkus's management interface; left alone it listens on 0.0.0.0:9000.
           '-Dquarkus.management.host=127.0.0.1',
           `-Dquarkus.management.port=${ctx.ports.schemaRegistryManagement}`,
-          // Storage stays Apicurio's default, in-memory; deletes are allowed so tests can clean up subjects.
+          // Schemas in an H2 file rather than Apicurio's default in-memory H2 (or its Kafka-backed kafkasql):
+          // ids inside old messages still resolve after a restart, the registry starts without waiting for
+          // Kafka, and `oms dev reset` wipes one folder. WRITE_DELAY=0 commits to disk at once, so a schema
+          // registered just before a crash is not lost. Deletes are allowed so tests can clean up subjects.
+          `-Dapicurio.datasource.url=jdbc:h2:file:${path.join(data, 'registry')};WRITE_DELAY=0`,
           '-Dapicurio.rest.deletion.artifact.enabled=true',
           '-Dapicurio.rest.deletion.artifact-version.enabled=true',
           '-Dapicurio.rest.deletion.group.enabled=true',
@@ -191,6 +209,7 @@ function schemaRegistry(ctx: ServiceContext): NativeService {
         cwd: runDir,
       };
     },
+    dataPath: ctx.paths.service('schema-registry').data,
     health: schemaRegistryHealth(nativeEndpoints(ctx.ports).schemaRegistryUrl),
     startupTimeoutMs: 120_000,
   };
@@ -216,11 +235,15 @@ function temporal(ctx: ServiceContext): NativeService {
     },
     async prepare() {
       const runDir = await freshDir(ctx.paths.service('temporal').run);
+      const data = await dataDir(ctx, 'temporal');
       return {
         command: binary,
         args: [
           'server',
           'start-dev',
+          // A sqlite file instead of memory: running workflows, their histories and namespaces survive a restart or a crash.
+          '--db-filename',
+          path.join(data, 'temporal.db'),
           '--ip',
           '127.0.0.1',
           '--port',
@@ -233,6 +256,7 @@ function temporal(ctx: ServiceContext): NativeService {
         cwd: runDir,
       };
     },
+    dataPath: ctx.paths.service('temporal').data,
     health: temporalHealth(`127.0.0.1:${ctx.ports.temporal}`),
     startupTimeoutMs: 60_000,
   };
@@ -242,6 +266,8 @@ function redis(ctx: ServiceContext): NativeService {
   return {
     name: 'redis',
     ports: [ctx.ports.redis],
+    // Redis holds only the storefront limiter's coordination state, which must not outlive the limiter
+    // processes that wrote it (a stale rate would apply): it stays in memory on purpose.
     async prepare() {
       const runDir = await freshDir(ctx.paths.service('redis').run);
       return {

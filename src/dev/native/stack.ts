@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { StackEndpoints } from '../endpoints.ts';
@@ -7,7 +7,7 @@ import { setGlobalCompatibility, waitUntilHealthy } from '../health.ts';
 import { cachePaths, type CachePaths } from './paths.ts';
 import { findJava, requireMaven, requirePythonVenv, requireRedisServer } from './prerequisites.ts';
 import { isAlive, logTail, spawnDetached, stopOwned, type OwnedProcess } from './process.ts';
-import { nativeEndpoints, nativePorts, nativeServices, type NativeService, type ServiceName, type Tools } from './services.ts';
+import { nativeEndpoints, nativePorts, nativeServices, SERVICE_NAMES, type NativeService, type ServiceName, type Tools } from './services.ts';
 
 /** What `up` recorded about the processes it started: the only processes `down` will ever signal. */
 interface StackState {
@@ -139,6 +139,31 @@ export async function nativeUp(options: { progress?: Progress; paths?: CachePath
   return { endpoints, started, reused };
 }
 
+/**
+ * Stops one service of ours (if it runs) and starts it again over its kept data: what a crash and a
+ * supervisor's restart look like, and what the fault tests use.
+ */
+export async function nativeRestart(name: ServiceName, options: { progress?: Progress; paths?: CachePaths } = {}): Promise<void> {
+  const progress = options.progress ?? (() => undefined);
+  const paths = options.paths ?? cachePaths();
+  const service = nativeServices({ paths, ports: nativePorts(), tools: await resolveTools() }).find((candidate) => candidate.name === name);
+  if (!service) throw new Error(`unknown service ${name}; expected one of ${SERVICE_NAMES.join(', ')}`);
+  await nativeDown({ paths, only: [name], progress });
+  const state = readState(paths);
+  await startService(service, paths, state, progress);
+  progress(`${name}: healthy`);
+  if (name === 'schema-registry') await setGlobalCompatibility(nativeEndpoints(nativePorts()).schemaRegistryUrl);
+}
+
+/** Stops whatever of ours runs and deletes every service's kept data: the next `up` starts empty. */
+export async function nativeReset(options: { progress?: Progress; paths?: CachePaths } = {}): Promise<ServiceName[]> {
+  const paths = options.paths ?? cachePaths();
+  const stopped = await nativeDown(options);
+  await rm(paths.data, { recursive: true, force: true });
+  options.progress?.(`deleted ${paths.data}`);
+  return stopped;
+}
+
 export async function nativeDown(options: { paths?: CachePaths; only?: readonly ServiceName[]; progress?: Progress } = {}): Promise<ServiceName[]> {
   const paths = options.paths ?? cachePaths();
   const state = readState(paths);
@@ -164,6 +189,17 @@ export interface ServiceStatus {
   state: 'up' | 'starting or unhealthy' | 'down';
   pid?: number;
   logFile: string;
+  /** Where it keeps its data across restarts, and how many bytes are there now; absent for a service that keeps none. */
+  data?: { path: string; bytes: number };
+}
+
+async function diskUsage(target: string): Promise<number> {
+  const info = await stat(target).catch(() => undefined);
+  if (!info) return 0;
+  if (!info.isDirectory()) return info.size;
+  const entries = await readdir(target);
+  const sizes = await Promise.all(entries.map((entry) => diskUsage(path.join(target, entry))));
+  return sizes.reduce((sum, size) => sum + size, 0);
 }
 
 export async function nativeStatus(options: { paths?: CachePaths } = {}): Promise<{ services: ServiceStatus[]; endpoints: StackEndpoints }> {
@@ -175,8 +211,9 @@ export async function nativeStatus(options: { paths?: CachePaths } = {}): Promis
     nativeServices({ paths, ports, tools }).map(async (service): Promise<ServiceStatus> => {
       const owned = state.services[service.name];
       const logFile = paths.service(service.name).log;
-      if (!owned || !isAlive(owned)) return { name: service.name, state: 'down', logFile };
-      return { name: service.name, state: (await service.health()) ? 'up' : 'starting or unhealthy', pid: owned.pid, logFile };
+      const data = service.dataPath ? { path: service.dataPath, bytes: await diskUsage(service.dataPath) } : undefined;
+      if (!owned || !isAlive(owned)) return { name: service.name, state: 'down', logFile, data };
+      return { name: service.name, state: (await service.health()) ? 'up' : 'starting or unhealthy', pid: owned.pid, logFile, data };
     }),
   );
   return { services, endpoints: nativeEndpoints(ports) };

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createSchemaRegistry } from '../avro/publisher.ts';
-import type { FulfillmentOrderRecord, OrderStatusChangedRecord } from '../avro/schemas.ts';
-import { required, type Config } from '../config/config.ts';
-import { dlqTopicFor } from '../ingest/dead-letter.ts';
-import type { Logger } from '../observability/logger.ts';
-import { collectTopic, createIdempotentProducer, createKafka, type TopicCollector as Collector } from '../service/kafka.ts';
+import { createSchemaRegistry } from '../../avro/publisher.ts';
+import type { FulfillmentOrderRecord, OrderStatusChangedRecord } from '../../avro/schemas.ts';
+import { required, type Config } from '../../config/config.ts';
+import { dlqTopicFor } from '../../ingest/dead-letter.ts';
+import type { Logger } from '../../observability/logger.ts';
+import { collectTopic, createIdempotentProducer, createKafka, type TopicCollector as Collector } from '../../service/kafka.ts';
 import { cloudEvent, orderEvent, paymentEventFor, toRecord, type KafkaRecord } from '../standins/events.ts';
 import { seededOrder } from '../standins/seed.ts';
 

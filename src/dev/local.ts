@@ -1,9 +1,9 @@
 import { loadConfig } from '../config/config.ts';
-import { endpointsToEnv } from '../dev/endpoints.ts';
-import { nativeUp, type Progress } from '../dev/native/stack.ts';
-import { nativeEndpoints, nativePorts } from '../dev/native/services.ts';
-import { startPaymentProviderStandin } from '../standins/payment-provider.ts';
-import { startStorefrontStandin } from '../standins/storefront.ts';
+import { endpointsToEnv } from './endpoints.ts';
+import { nativeUp, type Progress } from './native/stack.ts';
+import { nativeEndpoints, nativePorts } from './native/services.ts';
+import { startPaymentProviderStandin } from './standins/payment-provider.ts';
+import { startStorefrontStandin } from './standins/storefront.ts';
 
 /** Without these, a command means "the local stack": `oms start` brings it up, `oms demo` talks to it. */
 export const ENDPOINT_VARIABLES = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'TEMPORAL_ADDRESS'] as const;

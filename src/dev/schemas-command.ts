@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EVENT_DATA_SCHEMAS, type EventType } from '../event/catalog.ts';
 import { eventJsonSchema, eventSchemaFile } from '../event/json-schemas.ts';
-import { repoRoot } from '../dev/native/paths.ts';
+import { repoRoot } from './native/paths.ts';
 
 export const eventSchemasDir = path.join(repoRoot, 'schemas', 'events');
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventType, OrderData } from '../event/catalog.ts';
+import type { EventType, OrderData } from '../../event/catalog.ts';
 import { seededCustomer, seededOrder, type SeedOrder } from './seed.ts';
 
 /**

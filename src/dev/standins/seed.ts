@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { StorefrontCustomer, StorefrontOrder, StorefrontProduct } from '../activity/storefront/client.ts';
+import type { StorefrontCustomer, StorefrontOrder, StorefrontProduct } from '../../activity/storefront/client.ts';
 
 /**
  * Deterministic seeded data shared by the storefront stand-in and the demo producer: the same id

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expectEveryOrderCompleted, orderStream, produceAtRate } from '../support/order-stream.ts';
+import { startRole, stopAll, untilReady, type RoleProcess } from '../support/roles.ts';
+import { startTestService, type TestService } from '../support/service.ts';
+
+/**
+ * Ingest SIGKILLed three times mid-stream and restarted at once with the same instance id, as a
+ * supervisor does. Nothing may be lost or applied twice, and each restart must consume again within
+ * 5 s of the kill: it takes over its dead incarnation's partitions instead of waiting out its session.
+ */
+let service: TestService;
+const roles = new Set<RoleProcess>();
+beforeAll(async () => {
+  service = await startTestService({ ingest: false, workerGroups: [] });
+});
+afterAll(async () => {
+  await stopAll(roles);
+  await service?.stop();
+});
+
+function start(args: string[], env: NodeJS.ProcessEnv = {}): RoleProcess {
+  const role = startRole(args, { ...service.env, ...env });
+  roles.add(role);
+  return role;
+}
+
+test('ingest SIGKILLed 3 times during a stream: 0 lost, 0 applied twice, consuming again within 5 s of each kill', { timeout: 300_000 }, async () => {
+  const identity = { INGEST_INSTANCE_ID: 'ingest-a' };
+  await untilReady(start(['worker']));
+  let ingest = start(['ingest'], identity);
+  await untilReady(ingest);
+
+  const stream = orderStream(service.config, Array.from({ length: 300 }, (_, i) => service.orderId(`k${i}`)));
+  const restarts: Promise<number>[] = [];
+  const killAndRestart = async () => {
+    const killedAt = performance.now();
+    await ingest.kill('SIGKILL');
+    ingest = start(['ingest'], identity);
+    const restarted = ingest;
+    restarts.push(
+      (async () => {
+        while ((await restarted.counter('oms_ingest_events_signalled_total')) === 0) {
+          if (performance.now() - killedAt > 60_000) throw new Error(`restarted ingest never consumed:\n${restarted.output().slice(-3_000)}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        return (performance.now() - killedAt) / 1_000;
+      })(),
+    );
+  };
+  await produceAtRate(service.producer, stream, 40, [
+    [3_000, killAndRestart],
+    [7_000, killAndRestart],
+    [11_000, killAndRestart],
+  ]);
+
+  const seconds = await Promise.all(restarts);
+  console.log(`[figures] ingest SIGKILL to consuming again (3 restarts): ${seconds.map((s) => s.toFixed(2)).join(', ')} s`);
+  expect(seconds).toHaveLength(3);
+  for (const s of seconds) expect(s).toBeLessThanOrEqual(5);
+
+  await expectEveryOrderCompleted(service.temporal, stream, 180_000);
+});
