@@ -20,6 +20,11 @@ export function createKafka(config: Config, role: string, logger: Logger): Kafka
     brokers: required(config.kafka.brokers, 'KAFKA_BROKERS'),
     ssl: config.kafka.ssl,
     ...(config.kafka.sasl ? { sasl: config.kafka.sasl as SASLOptions } : {}),
+    // kafkajs's default backoff grows to 30 s between attempts, so after a broker restart a client could
+    // sleep for seconds while the broker already answers. Retry at least once a second instead, and
+    // often enough (about 15 s in all) that a broker restart is bridged inside one call, before a
+    // consumer crashes and rejoins or a publishing activity fails into Temporal's slower retry policy.
+    retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 15 },
     logLevel: logLevel.WARN,
     logCreator:
       () =>

@@ -1,61 +1,24 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
-import { isAlive, type OwnedProcess } from '../../src/dev/native/process.ts';
+import { isAlive } from '../../src/dev/native/process.ts';
 import { newClusterId } from '../../src/dev/native/services.ts';
-
-const run = promisify(execFile);
-const oms = path.resolve(import.meta.dirname, '../../src/cli/oms.ts');
-
-/**
- * Drives the real `oms dev` command on a second stack: its own state folder and ports 10000 above
- * the defaults, sharing the downloaded runtimes, so it never touches the stack the suite runs on.
- */
-async function devStack(stateDir: string, overrides: NodeJS.ProcessEnv = {}) {
-  const env = {
-    ...process.env,
-    OMS_DEV_STATE_DIR: stateDir,
-    OMS_DEV_KAFKA_PORT: '19092',
-    OMS_DEV_KAFKA_CONTROLLER_PORT: '19093',
-    OMS_DEV_SCHEMA_REGISTRY_PORT: '18081',
-    OMS_DEV_SCHEMA_REGISTRY_MANAGEMENT_PORT: '18091',
-    OMS_DEV_TEMPORAL_PORT: '17233',
-    OMS_DEV_TEMPORAL_UI_PORT: '18233',
-    OMS_DEV_REDIS_PORT: '16379',
-    ...overrides,
-  };
-  return async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [oms, 'dev', ...args], { env, timeout: 240_000 });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  };
-}
-
-async function processesOf(stateDir: string): Promise<OwnedProcess[]> {
-  const text = await readFile(path.join(stateDir, 'run', 'stack.json'), 'utf8');
-  return Object.values((JSON.parse(text) as { services: Record<string, OwnedProcess> }).services);
-}
+import { privateStack } from '../support/dev-stack.ts';
 
 test('oms dev up is idempotent, status reports it, and down leaves no process of ours behind', { timeout: 300_000 }, async () => {
-  const stateDir = await mkdtemp(path.join(tmpdir(), 'oms-dev-'));
-  const dev = await devStack(stateDir);
+  const stack = await privateStack(51_000);
+  const { dev, stateDir } = stack;
+  const processesOf = async () => Object.values(await stack.processes());
 
   const first = await dev('up');
   expect(first.code, first.stderr).toBe(0);
   expect(first.stdout.trim().split('\n')).toEqual([
-    'KAFKA_BROKERS=127.0.0.1:19092',
-    'SCHEMA_REGISTRY_URL=http://127.0.0.1:18081/apis/ccompat/v7',
-    'TEMPORAL_ADDRESS=127.0.0.1:17233',
-    'REDIS_URL=redis://127.0.0.1:16379',
+    'KAFKA_BROKERS=127.0.0.1:51000',
+    'SCHEMA_REGISTRY_URL=http://127.0.0.1:51002/apis/ccompat/v7',
+    'TEMPORAL_ADDRESS=127.0.0.1:51004',
+    'REDIS_URL=redis://127.0.0.1:51006',
   ]);
-  const started = await processesOf(stateDir);
+  const started = await processesOf();
   expect(started).toHaveLength(4);
   expect(started.every(isAlive)).toBe(true);
 
@@ -64,7 +27,7 @@ test('oms dev up is idempotent, status reports it, and down leaves no process of
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toBe(first.stdout);
     expect(second.stderr.match(/already running/g)).toHaveLength(4);
-    expect(await processesOf(stateDir)).toEqual(started);
+    expect(await processesOf()).toEqual(started);
 
     const status = await dev('status');
     expect(status.code).toBe(0);
@@ -75,15 +38,14 @@ test('oms dev up is idempotent, status reports it, and down leaves no process of
   }
 
   expect(started.filter(isAlive)).toEqual([]);
-  expect(await processesOf(stateDir)).toEqual([]);
+  expect(await processesOf()).toEqual([]);
   const after = await dev('status');
   expect(after.code).toBe(3);
   expect(after.stdout.match(/ down /g)).toHaveLength(4);
 });
 
 test('oms dev up names each missing prerequisite and how to get it, and starts nothing', async () => {
-  const stateDir = await mkdtemp(path.join(tmpdir(), 'oms-dev-'));
-  const dev = await devStack(stateDir, { PATH: path.dirname(process.execPath), JAVA_HOME: '' });
+  const { dev, stateDir } = await privateStack(51_000, { PATH: path.dirname(process.execPath), JAVA_HOME: '' });
 
   const result = await dev('up');
 

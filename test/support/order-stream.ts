@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Producer } from 'kafkajs';
 import pLimit from 'p-limit';
 import { expect } from 'vitest';
@@ -56,8 +56,16 @@ export async function expectEveryOrderCompleted(temporal: Client, stream: OrderS
   const results = await Promise.all(
     stream.orders.map((order) =>
       limit(async () => {
-        const result = (await temporal.withAbortSignal(deadline, () => temporal.workflow.getHandle(orderWorkflowId(order.orderId)).result())) as OrderStatus;
-        return [order, result] as const;
+        // Ingest may still be working through a backlog: a workflow not started yet is waited for, too.
+        for (;;) {
+          try {
+            const result = (await temporal.withAbortSignal(deadline, () => temporal.workflow.getHandle(orderWorkflowId(order.orderId)).result())) as OrderStatus;
+            return [order, result] as const;
+          } catch (error) {
+            if (!(error instanceof WorkflowNotFoundError) || deadline.aborted) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 500));
+          }
+        }
       }),
     ),
   );

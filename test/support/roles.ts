@@ -1,3 +1,5 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { vi } from 'vitest';
 import { spawnOms } from './cli.ts';
 
@@ -16,21 +18,30 @@ export interface RoleProcess {
   counter(name: string): Promise<number>;
 }
 
-const freePort = () => String(20_000 + Math.floor(Math.random() * 30_000));
+// Clear of the private stacks' ports (the start test's 2xxxx, and 51000-53006).
+const freePort = () => String(30_000 + Math.floor(Math.random() * 20_000));
+
+/** Every role's output also goes to a file here, to read after a failure: `.cache/test-output/roles/`. */
+export const roleLogDir = path.resolve(import.meta.dirname, '../../.cache/test-output/roles');
+let started = 0;
 
 export function startRole(args: string[], env: NodeJS.ProcessEnv): RoleProcess {
   const port = freePort();
-  const started = spawnOms(args, { ...env, HTTP_PORT: port });
+  const spawned = spawnOms(args, { ...env, HTTP_PORT: port });
+  mkdirSync(roleLogDir, { recursive: true });
+  const log = createWriteStream(path.join(roleLogDir, `${new Date().toISOString().replaceAll(':', '')}-${(started += 1)}-${args.join('-')}.log`));
+  spawned.child.stdout?.pipe(log);
+  spawned.child.stderr?.pipe(log);
   const base = `http://127.0.0.1:${port}`;
   return {
     args,
     base,
-    pid: started.child.pid!,
-    output: started.output,
-    exited: started.exited,
+    pid: spawned.child.pid!,
+    output: spawned.output,
+    exited: spawned.exited,
     kill: async (signal) => {
-      started.child.kill(signal);
-      return started.exited;
+      spawned.child.kill(signal);
+      return spawned.exited;
     },
     counter: async (name) => {
       const text = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2_000) }).then(

@@ -3,6 +3,7 @@ import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/config.ts';
+import type { StackEndpoints } from '../../src/dev/endpoints.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { startIngest, type RunningIngest } from '../../src/service/ingest.ts';
 import { startWorkers, type RunningWorkers, type WorkerGroup } from '../../src/service/worker.ts';
@@ -44,10 +45,12 @@ export interface TestServiceOptions {
   ingest?: boolean;
   storefrontRps?: number;
   logger?: Logger;
+  /** A stack of the test's own (fault tests that stop services); default: the suite's shared stack. */
+  stack?: StackEndpoints;
 }
 
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
-  const stack = inject('stack');
+  const stack = options.stack ?? inject('stack');
   const id = uniqueName('t');
   const storefront = await startStorefrontStandin({ rateLimitRps: options.storefrontRps ?? 1_000 });
   const paymentProvider = await startPaymentProviderStandin();
