@@ -7,7 +7,7 @@ import { privateStack } from '../support/dev-stack.ts';
 
 test('oms dev up is idempotent, status reports it, and down leaves no process of ours behind', { timeout: 300_000 }, async () => {
   const stack = await privateStack(51_000);
-  const { dev, stateDir } = stack;
+  const { dev } = stack;
   const processesOf = async () => Object.values(await stack.processes());
 
   const first = await dev('up');

@@ -16,9 +16,9 @@ export interface PrivateStack {
   stateDir: string;
   env: NodeJS.ProcessEnv;
   endpoints: StackEndpoints;
-  dev(...args: string[]): Promise<CliResult>;
+  dev: (...args: string[]) => Promise<CliResult>;
   /** The processes `oms dev up` recorded, by service. */
-  processes(): Promise<Partial<Record<ServiceName, OwnedProcess>>>;
+  processes: () => Promise<Partial<Record<ServiceName, OwnedProcess>>>;
 }
 
 export async function privateStack(portBase: number, overrides: NodeJS.ProcessEnv = {}): Promise<PrivateStack> {
