@@ -71,7 +71,7 @@ export const ENV_SCHEMA = z.object({
     .string()
     .trim()
     .regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, dots, dashes or underscores')
-    .default(hostname())
+    .optional()
     .describe('Stable identity of this ingest instance, unique per instance (default: the host name, a pod name in Kubernetes); a restart with the same id takes over its partitions at once'),
   INGEST_SESSION_TIMEOUT_MS: int('Consumer group session: how long a member that vanished without a restart holds its partitions (6000 or more on most brokers)', 10_000, 1_000),
 
@@ -182,7 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       retryInitialMs: e.INGEST_RETRY_INITIAL_MS,
       retryMaxMs: e.INGEST_RETRY_MAX_MS,
       partitionsConcurrency: e.INGEST_PARTITIONS_CONCURRENCY,
-      instanceId: e.INGEST_INSTANCE_ID,
+      instanceId: e.INGEST_INSTANCE_ID ?? hostname(),
       sessionTimeoutMs: e.INGEST_SESSION_TIMEOUT_MS,
     },
     taskQueues: {

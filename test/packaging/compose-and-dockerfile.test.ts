@@ -44,12 +44,22 @@ describe('docker-compose.yml', async () => {
     for (const name of INFRA_SERVICES) expect(compose.services[name], name).toBeDefined();
   });
 
+  test('keeps Kafka and Temporal data in named volumes, and builds the stand-ins from the devtools target', () => {
+    const full = parse(text, { merge: true }) as { services: Record<string, Service & { volumes?: string[] }>; volumes?: Record<string, unknown> };
+    expect(full.services.kafka?.volumes).toEqual(['kafka-data:/var/lib/kafka/data']);
+    expect(full.services.temporal?.volumes).toEqual(['temporal-data:/var/lib/temporal']);
+    expect(full.services.temporal?.command).toEqual(expect.arrayContaining(['--db-filename', '/var/lib/temporal/temporal.db']));
+    expect(Object.keys(full.volumes ?? {})).toEqual(['kafka-data', 'temporal-data']);
+    expect(full.services.standins?.build).toEqual({ context: '.', target: 'devtools' });
+  });
+
   test('runs the service itself, ingest and worker, configured well enough to start', () => {
     for (const [name, role] of [
       ['oms-ingest', 'ingest'],
       ['oms-worker', 'worker'],
     ] as const) {
       const service = compose.services[name]!;
+      // The default target: the production image, without the dev tooling.
       expect(service.build, name).toBe('.');
       expect(service.command).toEqual([role]);
       const config = loadConfig(service.environment);
@@ -65,17 +75,38 @@ describe('docker-compose.yml', async () => {
 
 describe('Dockerfile', async () => {
   const dockerfile = await readFile(path.join(root, 'Dockerfile'), 'utf8');
-  const instructions = dockerfile.split('\n').filter((line) => /^[A-Z]+ /.test(line));
+  // One line per instruction, continuation lines joined.
+  const instructions = dockerfile.replace(/\\\n\s*/g, ' ').split('\n').filter((line) => /^[A-Z]+ /.test(line));
+  // Stages by name, each with its instructions; a stage built FROM another inherits that one's.
+  const stages = new Map<string, { from: string; lines: string[] }>();
+  let current: string[] = [];
+  for (const line of instructions) {
+    const from = /^FROM (\S+)(?: AS (\S+))?/.exec(line);
+    if (from) stages.set(from[2] ?? `#${stages.size}`, { from: from[1]!, lines: (current = []) });
+    else current.push(line);
+  }
+  const chain = (name: string): string[] => {
+    const stage = stages.get(name);
+    return stage ? [...chain(stage.from), ...stage.lines] : [];
+  };
+  const finalStage = [...stages.keys()].at(-1)!;
 
-  test('is multi-stage, runs as a non-root user, and starts the oms command', () => {
-    const stages = instructions.filter((line) => line.startsWith('FROM '));
-    expect(stages.length).toBeGreaterThanOrEqual(2);
-    const final = instructions.slice(instructions.lastIndexOf(stages.at(-1)!));
-    const user = final.find((line) => line.startsWith('USER '));
+  test('is multi-stage, and its default target runs oms as a non-root user, with the local stack off', () => {
+    expect(stages.size).toBeGreaterThanOrEqual(3);
+    expect(finalStage).toBe('runtime');
+    const runtime = chain('runtime');
+    const user = runtime.findLast((line) => line.startsWith('USER '));
     expect(user).toBeDefined();
     expect(user).not.toMatch(/USER (root|0)\b/);
-    expect(final).toContain('ENTRYPOINT ["node", "src/cli/oms.ts"]');
-    expect(final.some((line) => line.startsWith('COPY --from='))).toBe(true);
+    expect(runtime).toContain('ENTRYPOINT ["node", "src/cli/oms.ts"]');
+    expect(runtime.some((line) => line.startsWith('COPY --from='))).toBe(true);
+    expect(runtime.join('\n')).toMatch(/OMS_LOCAL_STACK=off/);
+  });
+
+  test('leaves the dev tooling out of the runtime image, and puts it only in the devtools target', () => {
+    expect(stages.get('sources')?.lines.join('\n')).toMatch(/mv src\/dev \/devtools\/dev/);
+    expect(chain('runtime').filter((line) => line.includes('dev'))).toEqual([]);
+    expect(chain('devtools')).toContain('COPY --from=sources /devtools/dev ./src/dev');
   });
 
   test('copies only paths that exist, and installs production dependencies from the lock file', async () => {

@@ -10,9 +10,9 @@ export interface CliResult {
 }
 
 /** Runs `oms <args>` to completion in a child process with exactly the given environment on top of PATH and HOME. */
-export function runOms(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<CliResult> {
+export function runOms(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000, entry = omsEntry): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [omsEntry, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: timeoutMs }, (error, stdout, stderr) => {
+    execFile(process.execPath, [entry, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: timeoutMs }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });
