@@ -1,4 +1,4 @@
-import { bundleWorkflowCode, Runtime, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createFulfillmentActivities } from '../activity/fulfillment/activities.ts';
 import { createNotificationActivities } from '../activity/notification/activities.ts';
@@ -12,6 +12,7 @@ import { required, requireAll, type Config, type Env } from '../config/config.ts
 import { routerSettings } from '../router/routes.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createTemporalClient, createTemporalWorker, createWorkerConnection, temporalSettings } from '../temporal/factory.ts';
+import { watchTemporal } from '../temporal/watch.ts';
 import { createIdempotentProducer, createKafka, ensureTopics } from './kafka.ts';
 
 /** What one worker process can run: the workflows, and each activity group by the system it calls. */
@@ -39,10 +40,8 @@ export function workerNeeds(config: Config, groups: readonly WorkerGroup[]): [ke
 }
 
 export interface RunningWorkers {
-  workers: Worker[];
-  /** Resolves when every worker has stopped (after `shutdown()`); rejects if one fails. */
-  done: Promise<void>;
   isReady(): boolean;
+  /** Stops every worker, letting in-flight tasks finish, and closes what the role opened. */
   shutdown(): Promise<void>;
 }
 
@@ -108,19 +107,44 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     specs.push({ taskQueue: queues.notification, options: { taskQueue: queues.notification, activities } });
   }
 
-  const workers = await Promise.all(specs.map((spec) => createTemporalWorker(connection, settings, spec.options)));
-  const done = Promise.all(workers.map((worker) => worker.run())).then(async () => {
-    await connection.close();
-    for (const close of closers.reverse()) await close();
+  // Workers come in generations: a new one replaces the running one when Temporal comes back (below).
+  const generations: { workers: Worker[]; done: Promise<unknown> }[] = [];
+  const launch = async (on: NativeConnection) => {
+    const workers = await Promise.all(specs.map((spec) => createTemporalWorker(on, settings, { ...spec.options, shutdownGraceTime: config.shutdownGraceMs })));
+    const done = Promise.all(workers.map((worker) => worker.run())).finally(() => on.close());
+    generations.push({ workers, done });
+    return workers;
+  };
+  let current = await launch(connection);
+
+  /*
+   * While Temporal is unreachable the SDK's pollers back off, 200 ms doubling to 10 s, a schedule fixed
+   * inside sdk-core: after an outage of some seconds a worker could idle up to 12 s once the server is
+   * back. So one cheap probe watches the frontend, and when it answers again after failing, the role
+   * starts a fresh generation of workers, which poll at once, and tells the old one to shut down; the old
+   * one finishes its in-flight tasks (up to SHUTDOWN_GRACE_MS) and stops. Sticky caches are rebuilt by
+   * replay, which costs a little CPU and nothing else.
+   */
+  const probe = await createTemporalClient(settings, { sdkRetries: false });
+  const watch = watchTemporal(probe, async () => {
+    log.warn('Temporal answers again after an outage: replacing the workers, whose pollers are backing off');
+    const previous = current;
+    current = await launch(await createWorkerConnection(settings));
+    for (const worker of previous) if (worker.getState() === 'RUNNING') worker.shutdown();
+  }, (error) => {
+    log.error({ error: (error as Error).message }, 'could not replace the workers after an outage; trying again');
+    return false;
   });
+
   log.info({ taskQueues: specs.map((spec) => spec.taskQueue) }, 'workers running');
   return {
-    workers,
-    done,
-    isReady: () => workers.every((worker) => worker.getState() === 'RUNNING'),
+    isReady: () => current.every((worker) => worker.getState() === 'RUNNING'),
     shutdown: async () => {
-      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-      await done;
+      await watch.stop();
+      await probe.connection.close();
+      for (const worker of current) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await Promise.all(generations.map((generation) => generation.done));
+      for (const close of closers.reverse()) await close();
     },
   };
 }

@@ -28,10 +28,16 @@ describe('a bad or missing value stops start-up with one line naming the variabl
     expect(result.stderr).toBe(`oms: invalid configuration: ${message}\n`);
   });
 
-  test('a role without its endpoint names the missing variable', async () => {
+  test('a role names every variable it needs and lacks, before it starts anything', async () => {
     const result = await runOms(['worker'], { KAFKA_BROKERS: '127.0.0.1:1', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:1' });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('oms: invalid configuration: TEMPORAL_ADDRESS: required, but not set\n');
+    expect(result.stderr).toBe(
+      'oms: invalid configuration: TEMPORAL_ADDRESS: required, but not set; STOREFRONT_BASE_URL: required, but not set; PAYMENT_PROVIDER_BASE_URL: required, but not set; NOTIFICATION_BASE_URL: required, but not set\n',
+    );
+    const storefrontOnly = await runOms(['worker', '--queues', 'storefront'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(storefrontOnly.stderr).toBe('oms: invalid configuration: STOREFRONT_BASE_URL: required, but not set\n');
+    const ingest = await runOms(['ingest'], {});
+    expect(ingest.stderr).toBe('oms: invalid configuration: KAFKA_BROKERS: required, but not set; TEMPORAL_ADDRESS: required, but not set\n');
   });
 });
 

@@ -33,6 +33,8 @@ test('ingest SIGKILLed 3 times during a stream: 0 lost, 0 applied twice, consumi
   const stream = orderStream(service.config, Array.from({ length: 300 }, (_, i) => service.orderId(`k${i}`)));
   const restarts: Promise<number>[] = [];
   const killAndRestart = async () => {
+    // Each kill hits a process that is consuming: the one before it must have taken over first.
+    await restarts.at(-1);
     const killedAt = performance.now();
     await ingest.kill('SIGKILL');
     ingest = start(['ingest'], identity);

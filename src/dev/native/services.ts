@@ -244,6 +244,13 @@ function temporal(ctx: ServiceContext): NativeService {
           // A sqlite file instead of memory: running workflows, their histories and namespaces survive a restart or a crash.
           '--db-filename',
           path.join(data, 'temporal.db'),
+          // sqlite's default (a rollback journal, fsync on every commit) cut signal-with-start throughput from
+          // about 160/s to 70/s here. With WAL and synchronous=NORMAL a commit is in the WAL file once it returns,
+          // so a killed server loses nothing; only an OS crash or power loss may lose the last commits (not a dev box's worry).
+          '--sqlite-pragma',
+          'journal_mode=wal',
+          '--sqlite-pragma',
+          'synchronous=normal',
           '--ip',
           '127.0.0.1',
           '--port',
