@@ -47,7 +47,7 @@ async function snapshot() {
 }
 
 test('topics, offsets, schemas and workflows survive down/up and a service restart; reset asks, then wipes', { timeout: 300_000 }, async () => {
-  stack = await privateStack(52_000);
+  stack = await privateStack(12_000);
   expect((await stack.dev('up')).code).toBe(0);
 
   await withClients(async (kafka, temporal) => {
@@ -98,7 +98,7 @@ test('topics, offsets, schemas and workflows survive down/up and a service resta
 });
 
 test('oms dev restart names the services it knows', async () => {
-  const result = await (await privateStack(52_000)).dev('restart', 'zookeeper');
+  const result = await (await privateStack(12_000)).dev('restart', 'zookeeper');
   expect(result.code).toBe(1);
   expect(result.stderr.trim()).toBe('oms: unknown service zookeeper; expected one of kafka, schema-registry, temporal, redis');
 });

@@ -6,17 +6,17 @@ import { newClusterId } from '../../src/dev/native/services.ts';
 import { privateStack } from '../support/dev-stack.ts';
 
 test('oms dev up is idempotent, status reports it, and down leaves no process of ours behind', { timeout: 300_000 }, async () => {
-  const stack = await privateStack(51_000);
+  const stack = await privateStack(11_000);
   const { dev } = stack;
   const processesOf = async () => Object.values(await stack.processes());
 
   const first = await dev('up');
   expect(first.code, first.stderr).toBe(0);
   expect(first.stdout.trim().split('\n')).toEqual([
-    'KAFKA_BROKERS=127.0.0.1:51000',
-    'SCHEMA_REGISTRY_URL=http://127.0.0.1:51002/apis/ccompat/v7',
-    'TEMPORAL_ADDRESS=127.0.0.1:51004',
-    'REDIS_URL=redis://127.0.0.1:51006',
+    'KAFKA_BROKERS=127.0.0.1:11000',
+    'SCHEMA_REGISTRY_URL=http://127.0.0.1:11002/apis/ccompat/v7',
+    'TEMPORAL_ADDRESS=127.0.0.1:11004',
+    'REDIS_URL=redis://127.0.0.1:11006',
   ]);
   const started = await processesOf();
   expect(started).toHaveLength(4);
@@ -45,7 +45,7 @@ test('oms dev up is idempotent, status reports it, and down leaves no process of
 });
 
 test('oms dev up names each missing prerequisite and how to get it, and starts nothing', async () => {
-  const { dev, stateDir } = await privateStack(51_000, { PATH: path.dirname(process.execPath), JAVA_HOME: '' });
+  const { dev, stateDir } = await privateStack(11_000, { PATH: path.dirname(process.execPath), JAVA_HOME: '' });
 
   const result = await dev('up');
 

@@ -22,7 +22,7 @@ const roles = new Set<RoleProcess>();
 let ingest: RoleProcess;
 
 beforeAll(async () => {
-  stack = await privateStack(53_000);
+  stack = await privateStack(13_000);
   const up = await stack.dev('up');
   if (up.code !== 0) throw new Error(`oms dev up failed:\n${up.stderr}`);
   service = await startTestService({ stack: stack.endpoints, ingest: false, workerGroups: [] });

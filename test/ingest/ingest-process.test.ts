@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
+import { randomPort } from '../support/names.ts';
 import { orderEvent, toRecord } from '../../src/dev/standins/events.ts';
 import { runOms, spawnOms } from '../support/cli.ts';
 import { uncommitted } from '../support/offsets.ts';
@@ -14,7 +15,7 @@ afterAll(async () => {
 });
 
 test('oms ingest serves /healthz, /readyz and /metrics, processes events, and exits 0 on SIGTERM with everything committed', { timeout: 120_000 }, async () => {
-  const port = String(20_000 + Math.floor(Math.random() * 20_000));
+  const port = randomPort();
   const ingest = spawnOms(['ingest'], { ...service.env, HTTP_PORT: port, LOG_LEVEL: 'debug' });
   const base = `http://127.0.0.1:${port}`;
   try {

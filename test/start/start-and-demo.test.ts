@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, expect, test } from 'vitest';
+import { randomPort } from '../support/names.ts';
 import { runOms, spawnOms } from '../support/cli.ts';
 
 /**
@@ -10,7 +11,6 @@ import { runOms, spawnOms } from '../support/cli.ts';
  * (its own state folder and ports, so the suite's stack is not it). Then `oms demo`, whose own
  * checks must pass. Twice: cold (the stack starts) and warm (the stack is already up).
  */
-const random = () => String(30_000 + Math.floor(Math.random() * 20_000));
 let env: NodeJS.ProcessEnv = {};
 
 afterAll(async () => {
@@ -21,7 +21,7 @@ async function fulfillmentTimestamps(brokers: string, topic: string): Promise<nu
   const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  const consumer = kafka.consumer({ groupId: `probe-${random()}` });
+  const consumer = kafka.consumer({ groupId: `probe-${randomPort()}` });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const stamps: number[] = [];
@@ -64,9 +64,9 @@ test('oms start with no configuration brings up the local stack and stand-ins, a
     OMS_DEV_TEMPORAL_PORT: '27233',
     OMS_DEV_TEMPORAL_UI_PORT: '28233',
     OMS_DEV_REDIS_PORT: '26379',
-    HTTP_PORT: random(),
-    STANDIN_STOREFRONT_PORT: random(),
-    STANDIN_PAYMENT_PROVIDER_PORT: random(),
+    HTTP_PORT: randomPort(),
+    STANDIN_STOREFRONT_PORT: randomPort(),
+    STANDIN_PAYMENT_PROVIDER_PORT: randomPort(),
     JAVA_HOME: process.env.JAVA_HOME ?? '',
   };
   const status = await runOms(['dev', 'status'], env);

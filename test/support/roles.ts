@@ -2,6 +2,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { vi } from 'vitest';
 import { spawnOms } from './cli.ts';
+import { randomPort } from './names.ts';
 
 /**
  * A role run as operators run it: a separate `oms` process with its own probe port, which the test
@@ -18,15 +19,13 @@ export interface RoleProcess {
   counter(name: string): Promise<number>;
 }
 
-// Clear of the private stacks' ports (the start test's 2xxxx, and 51000-53006).
-const freePort = () => String(30_000 + Math.floor(Math.random() * 20_000));
 
 /** Every role's output also goes to a file here, to read after a failure: `.cache/test-output/roles/`. */
 export const roleLogDir = path.resolve(import.meta.dirname, '../../.cache/test-output/roles');
 let started = 0;
 
 export function startRole(args: string[], env: NodeJS.ProcessEnv): RoleProcess {
-  const port = freePort();
+  const port = randomPort();
   const spawned = spawnOms(args, { ...env, HTTP_PORT: port });
   mkdirSync(roleLogDir, { recursive: true });
   const log = createWriteStream(path.join(roleLogDir, `${new Date().toISOString().replaceAll(':', '')}-${(started += 1)}-${args.join('-')}.log`));

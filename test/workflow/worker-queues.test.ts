@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
+import { randomPort } from '../support/names.ts';
 import { orderEvent, paymentEventFor, toRecord } from '../../src/dev/standins/events.ts';
 import { runOms, spawnOms } from '../support/cli.ts';
 import { startTestService, type TestService } from '../support/service.ts';
@@ -21,7 +22,7 @@ test('oms worker --queues storefront,payment runs just those groups, and an orde
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   expect((await service.orderStatus(orderId)).stage).toBe('validating');
 
-  const port = String(20_000 + Math.floor(Math.random() * 20_000));
+  const port = randomPort();
   const worker = spawnOms(['worker', '--queues', 'storefront,payment'], { ...service.env, HTTP_PORT: port, LOG_LEVEL: 'info' });
   try {
     await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200), { timeout: 60_000, interval: 250 });

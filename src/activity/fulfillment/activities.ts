@@ -1,9 +1,26 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { KafkaJSError } from 'kafkajs';
 import type { AvroPublisher } from '../../avro/publisher.ts';
 import type { OrderStatusValue } from '../../avro/schemas.ts';
 import type { StorefrontClient } from '../storefront/client.ts';
 
 const toMinorUnits = (amount: number) => Math.round(amount * 100);
+
+/**
+ * A publication that failed because Kafka could not be reached is retried every second instead of on
+ * the activity's own policy, which backs off to 30 s: after a broker restart outlasting kafkajs's own
+ * retries, fulfillment would otherwise sit idle for up to 30 s once the broker is back. The retries
+ * are still Temporal's; only their delay is set here, as for a 429 with Retry-After.
+ */
+async function publishing(what: string, publish: () => Promise<void>): Promise<void> {
+  try {
+    await publish();
+  } catch (error) {
+    const unreachable = error instanceof KafkaJSError && (error.retriable || error.name === 'KafkaJSNumberOfRetriesExceeded');
+    if (!unreachable) throw error;
+    throw ApplicationFailure.create({ message: `${what}: Kafka unreachable: ${error.message}`, type: 'KafkaUnavailable', nextRetryDelay: '1 second', cause: error });
+  }
+}
 
 export function createFulfillmentActivities(deps: { storefront: StorefrontClient; publisher: AvroPublisher }) {
   return {
@@ -13,7 +30,7 @@ export function createFulfillmentActivities(deps: { storefront: StorefrontClient
       if (!order) throw ApplicationFailure.nonRetryable(`order ${input.orderId} disappeared from the storefront`, 'OrderMissing');
       const customer = await deps.storefront.getCustomer(order.customerId);
       if (!customer) throw ApplicationFailure.nonRetryable(`customer ${order.customerId} does not exist`, 'CustomerMissing');
-      await deps.publisher.publishFulfillment({
+      await publishing(`fulfillment of ${order.orderId}`, () => deps.publisher.publishFulfillment({
         orderId: order.orderId,
         fulfillmentId: input.fulfillmentId,
         customer: { id: customer.id, name: customer.name, email: customer.email },
@@ -23,11 +40,11 @@ export function createFulfillmentActivities(deps: { storefront: StorefrontClient
         paymentReference: input.paymentReference,
         eventTime: Date.now(),
         reprocessOf: input.reprocessOf ?? null,
-      });
+      }));
     },
 
     async publishOrderStatus(input: { orderId: string; status: OrderStatusValue; reasons: string[] }): Promise<void> {
-      await deps.publisher.publishOrderStatus({ ...input, time: Date.now() });
+      await publishing(`status of ${input.orderId}`, () => deps.publisher.publishOrderStatus({ ...input, time: Date.now() }));
     },
   };
 }
