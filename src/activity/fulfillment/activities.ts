@@ -1,5 +1,4 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { KafkaJSError } from 'kafkajs';
 import type { AvroPublisher } from '../../avro/publisher.ts';
 import type { OrderStatusValue } from '../../avro/schemas.ts';
 import type { StorefrontClient } from '../storefront/client.ts';
@@ -16,9 +15,11 @@ async function publishing(what: string, publish: () => Promise<void>): Promise<v
   try {
     await publish();
   } catch (error) {
-    const unreachable = error instanceof KafkaJSError && (error.retriable || error.name === 'KafkaJSNumberOfRetriesExceeded');
+    // By name: kafkajs exports its error classes in a way Node's ESM loader can't see as named exports.
+    const { name, message, retriable } = error as Error & { retriable?: boolean };
+    const unreachable = name.startsWith('KafkaJS') && (retriable === true || name === 'KafkaJSNumberOfRetriesExceeded');
     if (!unreachable) throw error;
-    throw ApplicationFailure.create({ message: `${what}: Kafka unreachable: ${error.message}`, type: 'KafkaUnavailable', nextRetryDelay: '1 second', cause: error });
+    throw ApplicationFailure.create({ message: `${what}: Kafka unreachable: ${message}`, type: 'KafkaUnavailable', nextRetryDelay: '1 second', cause: error as Error });
   }
 }
 
