@@ -1,4 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../observability/logger.ts';
 import type { IngestMetrics } from '../observability/metrics.ts';
 import { KeyOrderedExecutor } from './key-ordered-executor.ts';
@@ -51,6 +52,9 @@ export class IngestConsumer {
       maxWaitTimeInMs: 500,
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: Math.min(1_000, Math.floor(options.sessionTimeoutMs / 3)),
+      // kafkajs restarts a crashed consumer itself (after a broker outage, say) with a new member id, while
+      // the broker, once back, still lists the old one: evict it first, or the rejoin waits out its session.
+      retry: { restartOnFailure: () => this.beforeRestart() },
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
@@ -71,7 +75,7 @@ export class IngestConsumer {
   }
 
   async start(): Promise<void> {
-    await takeOverEarlierIncarnations(this.options.kafka, this.options.groupId, this.options.clientId, this.options.logger);
+    await this.takeOver();
     await this.consumer.connect();
     // A new group starts at the beginning: events published before ingest first ran are not skipped.
     await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
@@ -81,6 +85,24 @@ export class IngestConsumer {
       partitionsConsumedConcurrently: this.options.partitionsConcurrency,
       eachBatch: (payload) => this.processBatch(payload),
     });
+  }
+
+  private takeOver(): Promise<string[]> {
+    return takeOverEarlierIncarnations(this.options.kafka, this.options.groupId, this.options.clientId, this.options.logger);
+  }
+
+  /** Waits (until stopped) for the broker to answer, takes over from the crashed member, then lets kafkajs restart. */
+  private async beforeRestart(): Promise<boolean> {
+    while (!this.stopping.signal.aborted) {
+      try {
+        await this.takeOver();
+        return true;
+      } catch (error) {
+        this.options.logger.warn({ error: (error as Error).message }, 'consumer restart: the group coordinator does not answer yet');
+        await sleep(500, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      }
+    }
+    return false;
   }
 
   /**

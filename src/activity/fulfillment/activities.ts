@@ -11,15 +11,24 @@ const toMinorUnits = (amount: number) => Math.round(amount * 100);
  * retries, fulfillment would otherwise sit idle for up to 30 s once the broker is back. The retries
  * are still Temporal's; only their delay is set here, as for a 429 with Retry-After.
  */
+/**
+ * kafkajs gives up on a retriable error (a refused connection, a timeout) by wrapping it in a
+ * non-retriable one, so the whole cause chain is read. By name: kafkajs exports its error classes in a
+ * way Node's ESM loader can't see as named exports.
+ */
+function kafkaUnreachable(error: unknown): boolean {
+  for (let current = error as (Error & { retriable?: boolean }) | undefined; current; current = current.cause as typeof current) {
+    if (current.name?.startsWith('KafkaJS') && (current.retriable === true || current.name === 'KafkaJSNumberOfRetriesExceeded')) return true;
+  }
+  return false;
+}
+
 async function publishing(what: string, publish: () => Promise<void>): Promise<void> {
   try {
     await publish();
   } catch (error) {
-    // By name: kafkajs exports its error classes in a way Node's ESM loader can't see as named exports.
-    const { name, message, retriable } = error as Error & { retriable?: boolean };
-    const unreachable = name.startsWith('KafkaJS') && (retriable === true || name === 'KafkaJSNumberOfRetriesExceeded');
-    if (!unreachable) throw error;
-    throw ApplicationFailure.create({ message: `${what}: Kafka unreachable: ${message}`, type: 'KafkaUnavailable', nextRetryDelay: '1 second', cause: error as Error });
+    if (!kafkaUnreachable(error)) throw error;
+    throw ApplicationFailure.create({ message: `${what}: Kafka unreachable: ${(error as Error).message}`, type: 'KafkaUnavailable', nextRetryDelay: '1 second', cause: error as Error });
   }
 }
 
