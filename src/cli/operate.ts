@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.ts';
 import { createLogger } from '../observability/logger.ts';
-import { resetGroupOffsets } from '../replay/offsets-reset.ts';
 import { parseEdge } from '../replay/range.ts';
-import { formatSummary, redrive, replayTopic, type ReplaySummary } from '../replay/replay.ts';
-import { createKafka } from '../service/kafka.ts';
-import { createOperatorTools } from '../service/operate.ts';
+import type { ReplaySummary } from '../replay/replay.ts';
 import { untilStopSignal } from './stop-signal.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -17,9 +14,13 @@ function interruptible(): AbortSignal {
   return controller.signal;
 }
 
-function finish(summary: ReplaySummary, dryRun = false): void {
+// Each command loads its code when it runs, so that `oms` itself starts fast (the roles most of all).
+const replayCode = () => import('../replay/replay.ts');
+const operatorTools = async () => (await import('../service/operate.ts')).createOperatorTools;
+
+async function finish(summary: ReplaySummary, dryRun = false): Promise<void> {
   if (dryRun) for (const line of summary.plan) console.log(line);
-  console.log(formatSummary(summary, dryRun));
+  console.log((await replayCode()).formatSummary(summary, dryRun));
   if (summary.failed > 0) process.exitCode = 2;
 }
 
@@ -43,9 +44,9 @@ export function registerOperatorCommands(program: Command): void {
         dryRun: options.dryRun ?? false,
       };
       const config = loadConfig();
-      const tools = await createOperatorTools(config, createLogger({ ...config.log, level: 'warn' }), 'report');
+      const tools = await (await operatorTools())(config, createLogger({ ...config.log, level: 'warn' }), 'report');
       try {
-        finish(await replayTopic(tools, request, interruptible()), request.dryRun);
+        await finish(await (await replayCode()).replayTopic(tools, request, interruptible()), request.dryRun);
       } finally {
         await tools.close();
       }
@@ -61,9 +62,9 @@ export function registerOperatorCommands(program: Command): void {
       const from = parseEdge(options.from ?? new Date(0).toISOString(), '--from');
       const to = options.to === undefined ? undefined : parseEdge(options.to, '--to');
       const config = loadConfig();
-      const tools = await createOperatorTools(config, createLogger({ ...config.log, level: 'warn' }), 'dead-letter');
+      const tools = await (await operatorTools())(config, createLogger({ ...config.log, level: 'warn' }), 'dead-letter');
       try {
-        finish(await redrive(tools, { dlq: options.dlq, from, to }, interruptible()));
+        await finish(await (await replayCode()).redrive(tools, { dlq: options.dlq, from, to }, interruptible()));
       } finally {
         await tools.close();
       }
@@ -81,6 +82,8 @@ export function registerOperatorCommands(program: Command): void {
       const edge = parseEdge(options.to, '--to');
       if (edge.kind !== 'time') throw new Error('--to: expected an ISO time');
       const config = loadConfig();
+      const { createKafka } = await import('../service/kafka.ts');
+      const { resetGroupOffsets } = await import('../replay/offsets-reset.ts');
       const admin = createKafka(config, 'operator', createLogger({ ...config.log, level: 'warn' })).admin();
       await admin.connect();
       try {

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
-import { createSchemaRegistry } from '../avro/publisher.ts';
 import { loadConfig } from '../config/config.ts';
 import { createLogger } from '../observability/logger.ts';
-import { createKafka } from '../service/kafka.ts';
 import type { DevTooling } from './dev-tooling.ts';
 import { untilStopSignal } from './stop-signal.ts';
 
@@ -17,6 +15,9 @@ export function registerTailCommand(program: Command, local: DevTooling | undefi
       const env = { ...process.env, ...local?.localEnv(process.env) };
       const config = loadConfig(env);
       const topic = what === 'fulfillment' ? config.topics.fulfillment : what === 'status' ? config.topics.orderStatus : what;
+      // Loaded here, not at the top: `oms` itself, and the roles most of all, start fast.
+      const { createSchemaRegistry } = await import('../avro/publisher.ts');
+      const { createKafka } = await import('../service/kafka.ts');
       const registry = createSchemaRegistry(config);
       const consumer = createKafka(config, 'tail', createLogger({ ...config.log, level: 'warn' })).consumer({ groupId: `oms-tail-${randomUUID()}` });
       await consumer.connect();

@@ -1,4 +1,5 @@
-import { requireAll, type Config, type Env } from '../config/config.ts';
+import { requireAll, type Config } from '../config/config.ts';
+import { ingestNeeds } from './ingest-needs.ts';
 import { routerSettings } from '../router/routes.ts';
 import { IngestConsumer } from '../ingest/consumer.ts';
 import { dlqTopicFor } from '../ingest/dead-letter.ts';
@@ -19,11 +20,6 @@ export interface RunningIngest {
   isReady(): boolean;
   stop(): Promise<void>;
 }
-
-export const ingestNeeds = (config: Config): [keyof Env, unknown][] => [
-  ['KAFKA_BROKERS', config.kafka.brokers],
-  ['TEMPORAL_ADDRESS', config.temporal.address],
-];
 
 /** The processor of live ingest, replay and re-drive alike: one set-up from config. */
 export function createEventProcessor(
@@ -49,17 +45,21 @@ export async function startIngest(config: Config, logger: Logger, registry?: Reg
   const kafka = createKafka(config, `ingest-${config.ingest.instanceId}`, log);
   const topics = inboundTopics(config);
 
+  // Independent steps side by side: a restarted ingest is back in its group sooner.
   const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, [...topics, ...topics.map(dlqTopicFor)], config.topics.partitions);
-  } finally {
-    await admin.disconnect();
-  }
-
-  const temporal = await createTemporalClient(temporalSettings(config), { sdkRetries: false });
   const producer = createIdempotentProducer(kafka);
-  await producer.connect();
+  const [temporal] = await Promise.all([
+    createTemporalClient(temporalSettings(config), { sdkRetries: false }),
+    producer.connect(),
+    (async () => {
+      await admin.connect();
+      try {
+        await ensureTopics(admin, [...topics, ...topics.map(dlqTopicFor)], config.topics.partitions);
+      } finally {
+        await admin.disconnect();
+      }
+    })(),
+  ]);
   const metrics = createIngestMetrics(registry);
   const processor = createEventProcessor(config, { temporal, producer, logger: log, metrics }, 'dead-letter');
   const consumer = new IngestConsumer({

@@ -8,36 +8,14 @@ import { StorefrontClient } from '../activity/storefront/client.ts';
 import { createStorefrontActivities } from '../activity/storefront/activities.ts';
 import { createStorefrontLimiter } from '../activity/storefront/limiter.ts';
 import { AvroPublisher, createSchemaRegistry } from '../avro/publisher.ts';
-import { required, requireAll, type Config, type Env } from '../config/config.ts';
+import { required, requireAll, type Config } from '../config/config.ts';
+import { WORKER_GROUPS, workerNeeds, type WorkerGroup } from './worker-groups.ts';
 import { routerSettings } from '../router/routes.ts';
 import type { Logger } from '../observability/logger.ts';
-import { createTemporalClient, createTemporalWorker, createWorkerConnection, temporalSettings } from '../temporal/factory.ts';
+import { createTemporalClient, temporalSettings } from '../temporal/factory.ts';
+import { createTemporalWorker, createWorkerConnection } from '../temporal/worker-factory.ts';
 import { watchTemporal } from '../temporal/watch.ts';
 import { createIdempotentProducer, createKafka, ensureTopics } from './kafka.ts';
-
-/** What one worker process can run: the workflows, and each activity group by the system it calls. */
-export const WORKER_GROUPS = ['workflows', 'storefront', 'payment', 'fulfillment', 'notification'] as const;
-export type WorkerGroup = (typeof WORKER_GROUPS)[number];
-
-export function parseWorkerGroups(list: string | undefined): WorkerGroup[] {
-  if (!list) return [...WORKER_GROUPS];
-  const groups = list.split(',').map((group) => group.trim());
-  const unknown = groups.filter((group) => !(WORKER_GROUPS as readonly string[]).includes(group));
-  if (unknown.length > 0) throw new Error(`--queues: unknown group ${unknown.join(', ')}; expected some of ${WORKER_GROUPS.join(', ')}`);
-  return groups as WorkerGroup[];
-}
-
-/** What the chosen groups need from config: checked before anything starts, all at once. */
-export function workerNeeds(config: Config, groups: readonly WorkerGroup[]): [keyof Env, unknown][] {
-  const needs: [keyof Env, unknown][] = [['TEMPORAL_ADDRESS', config.temporal.address]];
-  if (groups.includes('storefront')) needs.push(['STOREFRONT_BASE_URL', config.storefront.baseUrl]);
-  if (groups.includes('payment')) needs.push(['PAYMENT_PROVIDER_BASE_URL', config.paymentProvider.baseUrl]);
-  if (groups.includes('fulfillment')) {
-    needs.push(['KAFKA_BROKERS', config.kafka.brokers], ['SCHEMA_REGISTRY_URL', config.schemaRegistry.url], ['STOREFRONT_BASE_URL', config.storefront.baseUrl]);
-  }
-  if (groups.includes('notification')) needs.push(['NOTIFICATION_BASE_URL', config.notification.baseUrl]);
-  return needs;
-}
 
 export interface RunningWorkers {
   isReady(): boolean;

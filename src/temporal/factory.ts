@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { required, type Config } from '../config/config.ts';
 import type { DataConverter } from '@temporalio/common';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 
 /**
- * The one place Temporal clients and workers are built. Anything that must apply to every
- * connection, such as TLS, API keys, and the data converter that will carry the PII payload codec,
- * is added here and nowhere else.
+ * The one place Temporal clients are built (workers: worker-factory.ts, on the same settings, security
+ * and data converter). Anything that must apply to every connection, such as TLS, API keys, and the
+ * data converter that will carry the PII payload codec, is added here and nowhere else. Kept apart
+ * from the worker side so that ingest never loads the worker SDK: a restarted ingest must start fast.
  */
 export interface TemporalSettings {
   address: string;
@@ -23,7 +23,7 @@ export function temporalSettings(config: Config): TemporalSettings {
   return { ...config.temporal, address: required(config.temporal.address, 'TEMPORAL_ADDRESS') };
 }
 
-function connectionSecurity(settings: TemporalSettings) {
+export function connectionSecurity(settings: TemporalSettings) {
   const clientCertPair =
     settings.clientCertPath && settings.clientKeyPath ? { crt: readFileSync(settings.clientCertPath), key: readFileSync(settings.clientKeyPath) } : undefined;
   return {
@@ -62,32 +62,3 @@ export async function temporalAnswers(client: Client): Promise<void> {
   await client.connection.withDeadline(Date.now() + 1_000, () => client.connection.workflowService.getSystemInfo({}));
 }
 
-let runtimeInstalled = false;
-
-/** Workers of one group by design poll only workflows or only activities; the SDK warns about that each start. */
-const EXPECTED_NOTICES = /^No (activities|workflows) registered, not polling/;
-
-/** The SDK logs every worker state change at INFO; keep its own log at WARN unless asked otherwise. */
-function installRuntimeOnce(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  const level = (process.env.TEMPORAL_SDK_LOG_LEVEL ?? 'WARN') as LogLevel;
-  const print = new DefaultLogger(level);
-  Runtime.install({
-    logger: new DefaultLogger(level, (entry) => {
-      if (!EXPECTED_NOTICES.test(entry.message)) print.log(entry.level, entry.message, entry.meta);
-    }),
-  });
-}
-
-/** One connection serves every worker of a process (one worker per task queue). */
-export async function createWorkerConnection(settings: TemporalSettings): Promise<NativeConnection> {
-  installRuntimeOnce();
-  return NativeConnection.connect({ address: settings.address, ...connectionSecurity(settings) });
-}
-
-export type TemporalWorkerOptions = Omit<WorkerOptions, 'connection' | 'namespace' | 'dataConverter'>;
-
-export function createTemporalWorker(connection: NativeConnection, settings: TemporalSettings, options: TemporalWorkerOptions): Promise<Worker> {
-  return Worker.create({ ...options, connection, namespace: settings.namespace, dataConverter: dataConverter() });
-}

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { expect, inject, test } from 'vitest';
-import { createTemporalClient, createTemporalWorker, createWorkerConnection } from '../../src/temporal/factory.ts';
+import { createTemporalClient } from '../../src/temporal/factory.ts';
+import { createTemporalWorker, createWorkerConnection } from '../../src/temporal/worker-factory.ts';
 import { createSmokeActivities } from '../fixtures/smoke-activities.ts';
 import { smokeWorkflow } from '../fixtures/smoke-workflows.ts';
 import { uniqueName } from '../support/names.ts';
