@@ -18,9 +18,11 @@ export default defineConfig({
     outputFile: process.env.OMS_TEST_REPORT ? { json: process.env.OMS_TEST_REPORT } : undefined,
     projects: [
       { extends: true, test: { name: 'stack', include: ['test/**/*.test.ts'], exclude: ['test/faults/**'], sequence: { groupOrder: 1 } } },
-      // The fault tests assert recovery times (a restart consuming again within 5 s, say): they run after
-      // the rest, side by side with each other only, so the other files' load does not skew those times.
-      { extends: true, test: { name: 'faults', include: ['test/faults/**/*.test.ts'], sequence: { groupOrder: 2 }, maxWorkers: 3 } },
+      // The fault tests assert recovery times (a restart consuming again within 5 s, say), so they run after
+      // the rest: the role kills side by side, then the infrastructure faults alone, whose private stack's
+      // JVMs take both cores while they boot.
+      { extends: true, test: { name: 'faults', include: ['test/faults/*-kill.test.ts'], sequence: { groupOrder: 2 } } },
+      { extends: true, test: { name: 'stack-faults', include: ['test/faults/stack-*.test.ts'], sequence: { groupOrder: 3 } } },
     ],
   },
 });

@@ -29,7 +29,7 @@ test('the README documents every configuration variable and every oms command, a
   expect(scripts.test).toBe('node src/cli/node-runtime.mjs npm run test:all');
   expect(scripts['test:all']).toContain('npm run test:suite');
   expect(scripts['test:suite']).toContain('vitest run');
-  expect(scripts['test:faults']).toMatch(/^node src\/cli\/node-runtime\.mjs vitest run .*--project faults$/);
+  expect(scripts['test:faults']).toMatch(/^node src\/cli\/node-runtime\.mjs vitest run .*--project faults --project stack-faults$/);
   expect(readme).toContain('npm run test:faults');
   const ci = await readFile(path.join(root, '.ci/run'), 'utf8');
   expect(ci).toMatch(/^npm ci /m);

@@ -8,10 +8,16 @@ const root = path.resolve(import.meta.dirname, '../..');
 const missingEndpoints =
   /^oms: invalid configuration: TEMPORAL_ADDRESS: required, but not set; STOREFRONT_BASE_URL: required, but not set; PAYMENT_PROVIDER_BASE_URL: required, but not set; KAFKA_BROKERS: required, but not set; SCHEMA_REGISTRY_URL: required, but not set; NOTIFICATION_BASE_URL: required, but not set$/;
 
-/** The modules a file imports for real (type-only imports are erased; dynamic ones are loaded on purpose). */
-async function staticImports(file: string): Promise<string[]> {
+/**
+ * The modules a file can load: its imports (type-only ones are erased) and its dynamic imports of a
+ * literal path. The dev tooling is loaded through a computed URL, only when present: not followed.
+ */
+async function loadedModules(file: string): Promise<string[]> {
   const text = await readFile(file, 'utf8');
-  const specifiers = [...text.matchAll(/^(?:import|export)\s+(?!type\s)[^;]*?\sfrom\s+'(\.[^']+)'/gms)].map((match) => match[1]!);
+  const specifiers = [
+    ...[...text.matchAll(/^(?:import|export)\s+(?!type\s)[^;]*?\sfrom\s+'(\.[^']+)'/gms)].map((match) => match[1]!),
+    ...[...text.matchAll(/\bimport\('(\.[^']+)'\)/g)].map((match) => match[1]!),
+  ];
   return specifiers.map((specifier) => path.resolve(path.dirname(file), specifier));
 }
 
@@ -22,7 +28,7 @@ test('no module the roles load imports the dev tooling (local stack, stand-ins, 
     const file = queue.pop()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    queue.push(...(await staticImports(file)));
+    queue.push(...(await loadedModules(file)));
   }
   expect(seen.size).toBeGreaterThan(30);
   expect([...seen].filter((file) => file.startsWith(path.join(root, 'src/dev/'))).map((file) => path.relative(root, file))).toEqual([]);
