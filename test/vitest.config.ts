@@ -19,9 +19,10 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'stack', include: ['test/**/*.test.ts'], exclude: ['test/faults/**'], sequence: { groupOrder: 1 } } },
       // The fault tests assert recovery times (a restart consuming again within 5 s, say), so they run after
-      // the rest: the role kills side by side, then the infrastructure faults alone, whose private stack's
-      // JVMs take both cores while they boot.
-      { extends: true, test: { name: 'faults', include: ['test/faults/*-kill.test.ts'], sequence: { groupOrder: 2 } } },
+      // the rest and one at a time: on two cores, a worker restarting beside an ingest restart (the worker
+      // bundles its workflow code) measurably slows the ingest's take-over. The infrastructure faults come
+      // last, alone, as their private stack's JVMs take both cores while they boot.
+      { extends: true, test: { name: 'faults', include: ['test/faults/*-kill.test.ts'], sequence: { groupOrder: 2 }, fileParallelism: false } },
       { extends: true, test: { name: 'stack-faults', include: ['test/faults/stack-*.test.ts'], sequence: { groupOrder: 3 } } },
     ],
   },

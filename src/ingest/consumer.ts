@@ -74,8 +74,11 @@ export class IngestConsumer {
     return this.joined && !this.stopping.signal.aborted;
   }
 
+  /**
+   * Joins the group and consumes. The caller takes over from earlier incarnations first (startIngest
+   * does it side by side with its other start-up steps); after a crash, `beforeRestart` does it.
+   */
   async start(): Promise<void> {
-    await this.takeOver();
     await this.consumer.connect();
     // A new group starts at the beginning: events published before ingest first ran are not skipped.
     await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: true });

@@ -2,6 +2,7 @@ import { requireAll, type Config } from '../config/config.ts';
 import { ingestNeeds } from './ingest-needs.ts';
 import { routerSettings } from '../router/routes.ts';
 import { IngestConsumer } from '../ingest/consumer.ts';
+import { takeOverEarlierIncarnations } from '../ingest/member-takeover.ts';
 import { dlqTopicFor } from '../ingest/dead-letter.ts';
 import { EventProcessor } from '../ingest/processor.ts';
 import { RecoveryWatch } from '../ingest/recovery-watch.ts';
@@ -45,12 +46,14 @@ export async function startIngest(config: Config, logger: Logger, registry?: Reg
   const kafka = createKafka(config, `ingest-${config.ingest.instanceId}`, log);
   const topics = inboundTopics(config);
 
-  // Independent steps side by side: a restarted ingest is back in its group sooner.
-  const admin = kafka.admin();
+  const clientId = kafkaClientId(config, `ingest-${config.ingest.instanceId}`);
   const producer = createIdempotentProducer(kafka);
+  const admin = kafka.admin();
+  // Independent steps side by side: a restarted ingest is back in its group sooner.
   const [temporal] = await Promise.all([
     createTemporalClient(temporalSettings(config), { sdkRetries: false }),
     producer.connect(),
+    takeOverEarlierIncarnations(kafka, config.ingest.groupId, clientId, log),
     (async () => {
       await admin.connect();
       try {
@@ -69,7 +72,7 @@ export async function startIngest(config: Config, logger: Logger, registry?: Reg
     topics,
     maxInFlight: config.ingest.maxInFlight,
     partitionsConcurrency: config.ingest.partitionsConcurrency,
-    clientId: kafkaClientId(config, `ingest-${config.ingest.instanceId}`),
+    clientId,
     sessionTimeoutMs: config.ingest.sessionTimeoutMs,
     logger: log,
     metrics,

@@ -30,7 +30,7 @@ test('ingest SIGKILLed 3 times during a stream: 0 lost, 0 applied twice, consumi
   let ingest = start(['ingest'], identity);
   await untilReady(ingest);
 
-  const stream = orderStream(service.config, Array.from({ length: 300 }, (_, i) => service.orderId(`k${i}`)));
+  const stream = orderStream(service.config, Array.from({ length: 200 }, (_, i) => service.orderId(`k${i}`)));
   const restarts: Promise<number>[] = [];
   const killAndRestart = async () => {
     // Each kill hits a process that is consuming: the one before it must have taken over first.
@@ -49,7 +49,7 @@ test('ingest SIGKILLed 3 times during a stream: 0 lost, 0 applied twice, consumi
       })(),
     );
   };
-  await produceAtRate(service.producer, stream, 40, [
+  await produceAtRate(service.producer, stream, 30, [
     [3_000, killAndRestart],
     [7_000, killAndRestart],
     [11_000, killAndRestart],
