@@ -1,30 +1,16 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { expectEveryOrderCompleted, orderStream, produceAtRate } from '../support/order-stream.ts';
-import { startRole, stopAll, untilReady, type RoleProcess } from '../support/roles.ts';
-import { startTestService, type TestService } from '../support/service.ts';
+import { untilReady, withRoleProcesses } from '../support/roles.ts';
 
 /**
  * Ingest SIGKILLed three times mid-stream and restarted at once with the same instance id, as a
  * supervisor does. Nothing may be lost or applied twice, and each restart must consume again within
  * 5 s of the kill: it takes over its dead incarnation's partitions instead of waiting out its session.
  */
-let service: TestService;
-const roles = new Set<RoleProcess>();
-beforeAll(async () => {
-  service = await startTestService({ ingest: false, workerGroups: [] });
-});
-afterAll(async () => {
-  await stopAll(roles);
-  await service?.stop();
-});
-
-function start(args: string[], env: NodeJS.ProcessEnv = {}): RoleProcess {
-  const role = startRole(args, { ...service.env, ...env });
-  roles.add(role);
-  return role;
-}
+const { service: current, start } = withRoleProcesses();
 
 test('ingest SIGKILLed 3 times during a stream: 0 lost, 0 applied twice, consuming again within 5 s of each kill', { timeout: 300_000 }, async () => {
+  const service = current();
   const identity = { INGEST_INSTANCE_ID: 'ingest-a' };
   await untilReady(start(['worker']));
   let ingest = start(['ingest'], identity);

@@ -6,7 +6,7 @@ import { orderEvent, paymentEventFor, toRecord } from '../../src/dev/standins/ev
 import { committedPositions } from '../support/offsets.ts';
 import { privateStack, type PrivateStack } from '../support/dev-stack.ts';
 import { expectEveryOrderCompleted, orderStream, produceAtRate, readFulfillments } from '../support/order-stream.ts';
-import { startRole, stopAll, untilReady, type RoleProcess } from '../support/roles.ts';
+import { roleSet, untilReady, type RoleProcess } from '../support/roles.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
 /**
@@ -16,7 +16,7 @@ import { startTestService, type TestService } from '../support/service.ts';
  */
 let stack: PrivateStack;
 let service: TestService;
-const roles = new Set<RoleProcess>();
+const roles = roleSet(() => service.env);
 let ingest: RoleProcess;
 
 beforeAll(async () => {
@@ -24,16 +24,13 @@ beforeAll(async () => {
   const up = await stack.dev('up');
   if (up.code !== 0) throw new Error(`oms dev up failed:\n${up.stderr}`);
   service = await startTestService({ stack: stack.endpoints, ingest: false, workerGroups: [] });
-  for (const args of [['worker'], ['ingest']]) {
-    const role = startRole(args, service.env);
-    roles.add(role);
-    await untilReady(role);
-    if (args[0] === 'ingest') ingest = role;
-  }
+  await untilReady(roles.start(['worker']));
+  ingest = roles.start(['ingest']);
+  await untilReady(ingest);
 }, 240_000);
 
 afterAll(async () => {
-  await stopAll(roles);
+  await roles.stopAll();
   await service?.stop();
   await stack?.dev('down');
   if (stack) await rm(stack.stateDir, { recursive: true, force: true });

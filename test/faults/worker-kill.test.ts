@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { expectEveryOrderCompleted, orderStream, produceAtRate, readFulfillments } from '../support/order-stream.ts';
-import { startRole, stopAll, untilReady, type RoleProcess } from '../support/roles.ts';
-import { startTestService, type TestService } from '../support/service.ts';
+import { untilReady, withRoleProcesses } from '../support/roles.ts';
 
 /**
  * The worker (every group) SIGKILLed twice mid-stream and restarted at once. Every order must still
@@ -9,23 +8,10 @@ import { startTestService, type TestService } from '../support/service.ts';
  * made but Temporal never recorded is made again on retry, with the same fulfillment id and key.
  * Those redeliveries are counted and reported.
  */
-let service: TestService;
-const roles = new Set<RoleProcess>();
-beforeAll(async () => {
-  service = await startTestService({ ingest: false, workerGroups: [] });
-});
-afterAll(async () => {
-  await stopAll(roles);
-  await service?.stop();
-});
-
-function start(args: string[]): RoleProcess {
-  const role = startRole(args, service.env);
-  roles.add(role);
-  return role;
-}
+const { service: current, start } = withRoleProcesses();
 
 test('worker SIGKILLed during a stream: 0 orders lost, 0 orders with two fulfillment ids; redeliveries counted', { timeout: 300_000 }, async () => {
+  const service = current();
   let worker = start(['worker']);
   await untilReady(worker);
   await untilReady(start(['ingest']));

@@ -1,8 +1,9 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { vi } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
 import { spawnOms } from './cli.ts';
 import { randomPort } from './names.ts';
+import { startTestService, type TestService } from './service.ts';
 
 /**
  * A role run as operators run it: a separate `oms` process with its own probe port, which the test
@@ -63,7 +64,32 @@ export async function untilReady(role: RoleProcess, timeoutMs = 60_000): Promise
   );
 }
 
-/** Stops every role a test started, whatever state it is in. */
-export async function stopAll(roles: Iterable<RoleProcess>): Promise<void> {
-  await Promise.all([...roles].map((role) => role.kill('SIGKILL')));
+/** The roles a test file starts, on its service's settings, all SIGKILLed at the end whatever their state. */
+export function roleSet(baseEnv: () => NodeJS.ProcessEnv) {
+  const roles = new Set<RoleProcess>();
+  return {
+    start: (args: string[], env: NodeJS.ProcessEnv = {}): RoleProcess => {
+      const role = startRole(args, { ...baseEnv(), ...env });
+      roles.add(role);
+      return role;
+    },
+    stopAll: async () => void (await Promise.all([...roles].map((role) => role.kill('SIGKILL')))),
+  };
+}
+
+/**
+ * For a test file whose roles all run as processes: a service with stand-ins and no in-process roles,
+ * set up before its tests and torn down, roles first, after them.
+ */
+export function withRoleProcesses(): { service: () => TestService; start: (args: string[], env?: NodeJS.ProcessEnv) => RoleProcess } {
+  let service: TestService | undefined;
+  const roles = roleSet(() => service!.env);
+  beforeAll(async () => {
+    service = await startTestService({ ingest: false, workerGroups: [] });
+  });
+  afterAll(async () => {
+    await roles.stopAll();
+    await service?.stop();
+  });
+  return { service: () => service!, start: roles.start };
 }
