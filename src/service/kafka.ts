@@ -10,6 +10,8 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+const IDEMPOTENT_RETRIES_NOTICE = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+
 export const kafkaClientId = (config: Config, role: string) => `${config.kafka.clientId}-${role}`;
 
 /** The one place Kafka clients are built: brokers, client id, TLS and SASL from config, kafkajs logs through pino. */
@@ -30,6 +32,9 @@ export function createKafka(config: Config, role: string, logger: Logger): Kafka
       () =>
       ({ level, log }: LogEntry) => {
         const { message, ...extra } = log;
+        // Our producers retry a bounded time on purpose (a send failing into Temporal's retry beats one
+        // outliving its activity), and we promise at-least-once output, not exactly-once: not news at every start.
+        if (message === IDEMPOTENT_RETRIES_NOTICE) return;
         kafkaLog[LEVELS[level] ?? 'info'](extra, message);
       },
   });
