@@ -1,4 +1,5 @@
 import { expect, test } from 'vitest';
+import { orderEvent, toRecord } from '../../src/dev/standins/events.ts';
 import { expectEveryOrderCompleted, orderStream, produceAtRate } from '../support/order-stream.ts';
 import { untilReady, withRoleProcesses } from '../support/roles.ts';
 
@@ -47,4 +48,27 @@ test('ingest SIGKILLed 3 times during a stream: 0 lost, 0 applied twice, consumi
   for (const s of seconds) expect(s).toBeLessThanOrEqual(5);
 
   await expectEveryOrderCompleted(service.temporal, stream, 180_000);
+});
+
+test('a SIGTERMed ingest leaves the group at once: a replacement with another identity consumes within 5 s, no session wait', { timeout: 120_000 }, async () => {
+  const service = current();
+  const produce = (label: string) =>
+    service.produce(service.config.topics.orderEvents, Array.from({ length: 12 }, (_, i) => toRecord(orderEvent('order.created', service.orderId(`${label}${i}`)))));
+  // A group of its own: the ingest of the test above is still a member of the service's group.
+  const group = { INGEST_GROUP_ID: `${service.id}-rolling` };
+  const first = start(['ingest'], { ...group, INGEST_INSTANCE_ID: 'rolling-1' });
+  await untilReady(first);
+  await produce('r');
+  await expect.poll(() => first.counter('oms_ingest_events_signalled_total'), { timeout: 30_000 }).toBeGreaterThan(0);
+
+  const stoppedAt = performance.now();
+  expect(await first.kill('SIGTERM')).toBe(0);
+  // Another identity, as a rolling update's new pod has: no take-over, so only the old member's LeaveGroup
+  // spares it the INGEST_SESSION_TIMEOUT_MS (10 s) wait.
+  const second = start(['ingest'], { ...group, INGEST_INSTANCE_ID: 'rolling-2' });
+  await produce('s');
+  await expect.poll(() => second.counter('oms_ingest_events_signalled_total'), { timeout: 30_000, interval: 50 }).toBeGreaterThan(0);
+  const seconds = (performance.now() - stoppedAt) / 1_000;
+  console.log(`[figures] ingest SIGTERM to its replacement consuming: ${seconds.toFixed(2)} s`);
+  expect(seconds).toBeLessThanOrEqual(5);
 });
