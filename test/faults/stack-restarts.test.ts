@@ -25,7 +25,9 @@ beforeAll(async () => {
   if (up.code !== 0) throw new Error(`oms dev up failed:\n${up.stderr}`);
   service = await startTestService({ stack: stack.endpoints, ingest: false, workerGroups: [] });
   await untilReady(roles.start(['worker']));
-  ingest = roles.start(['ingest']);
+  // At the defaults users get: a backoff that grows to INGEST_RETRY_MAX_MS (30 s) while Temporal is down,
+  // which must not keep partitions idle once it answers again (the harness's own settings cap it at 1 s).
+  ingest = roles.start(['ingest'], { INGEST_RETRY_INITIAL_MS: '', INGEST_RETRY_MAX_MS: '' });
   await untilReady(ingest);
 }, 240_000);
 
@@ -70,25 +72,37 @@ async function fulfillmentsPublished(): Promise<number> {
   }
 }
 
-/** How long after `since` each part of the flow moved again: a signal, a commit, a fulfillment message. */
-async function resumeTimes(since: number, before: { committed: number; signalled: number; published: number }): Promise<{ signal: number; commit: number; fulfillment: number }> {
-  const times: Partial<Record<'signal' | 'commit' | 'fulfillment', number>> = {};
-  while (Object.keys(times).length < 3) {
+/** Messages on the order topic now: the stream is paused while a fault runs, so this is what ingest must catch up to. */
+const orderTopicEnd = async () => (await committedPositions(service.kafka, service.config.ingest.groupId, service.config.topics.orderEvents)).reduce((sum, p) => sum + p.end, 0);
+
+type Resumed = { signal: number; commit: number; fulfillment: number; caughtUp: number };
+
+/**
+ * How long after `since` each part of the flow moved again: a signal, a commit, a fulfillment message;
+ * and when ingest had committed everything on the order topic, every partition's oldest stuck message
+ * included (whose backoff grew longest while the dependency was down).
+ */
+async function resumeTimes(since: number, before: { committed: number; signalled: number; published: number }): Promise<Resumed> {
+  const times: Partial<Resumed> = {};
+  const end = await orderTopicEnd();
+  while (Object.keys(times).length < 4) {
     if (performance.now() - since > 60_000) throw new Error(`the flow did not resume within 60 s: ${JSON.stringify(times)}\n${ingest.output().slice(-3_000)}`);
     const now = performance.now() - since;
     if (times.signal === undefined && (await ingest.counter('oms_ingest_events_signalled_total')) > before.signalled) times.signal = now;
-    if (times.commit === undefined && (await totalCommitted()) > before.committed) times.commit = now;
+    const committed = await totalCommitted();
+    if (times.commit === undefined && committed > before.committed) times.commit = now;
+    if (times.caughtUp === undefined && committed >= end) times.caughtUp = now;
     if (times.fulfillment === undefined && (await fulfillmentsPublished()) > before.published) times.fulfillment = now;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return times as { signal: number; commit: number; fulfillment: number };
+  return times as Resumed;
 }
 
 describe('on a private stack, one after another', () => {
   test('Temporal SIGKILLed mid-stream, restarted by oms dev restart temporal: 0 orders lost, nothing committed while down, the flow resumes within 5 s', { timeout: 300_000 }, async () => {
     const stream = orderStream(service.config, Array.from({ length: 150 }, (_, i) => service.orderId(`t${i}`)));
     let committedWhileDown: number[] = [];
-    let resumed: { signal: number; commit: number; fulfillment: number } | undefined;
+    let resumed: Resumed | undefined;
     await produceAtRate(service.producer, stream, 40, [
       [
         2_500,
@@ -111,17 +125,17 @@ describe('on a private stack, one after another', () => {
       ],
     ]);
     console.log(
-      `[figures] after Temporal answers again: signals resume ${seconds(resumed!.signal)} s, commits ${seconds(resumed!.commit)} s, fulfillment messages ${seconds(resumed!.fulfillment)} s`,
+      `[figures] after Temporal answers again: signals resume ${seconds(resumed!.signal)} s, commits ${seconds(resumed!.commit)} s, fulfillment messages ${seconds(resumed!.fulfillment)} s, backlog committed ${seconds(resumed!.caughtUp)} s`,
     );
     expect(committedWhileDown[1]).toBe(committedWhileDown[0]);
-    expect(Math.max(resumed!.signal, resumed!.commit, resumed!.fulfillment)).toBeLessThanOrEqual(5_000);
+    expect(Math.max(resumed!.signal, resumed!.commit, resumed!.fulfillment, resumed!.caughtUp)).toBeLessThanOrEqual(5_000);
     await expectEveryOrderCompleted(service.temporal, stream, 180_000);
     committedWhileDown = [];
   });
 
   test('Kafka broker killed mid-stream, down 20 s, back by oms dev restart kafka: 0 orders lost, the flow resumes within 5 s', { timeout: 300_000 }, async () => {
     const stream = orderStream(service.config, Array.from({ length: 150 }, (_, i) => service.orderId(`b${i}`)));
-    let resumed: { signal: number; commit: number; fulfillment: number } | undefined;
+    let resumed: Resumed | undefined;
     await produceAtRate(service.producer, stream, 40, [
       [
         2_500,
@@ -143,9 +157,9 @@ describe('on a private stack, one after another', () => {
       ],
     ]);
     console.log(
-      `[figures] after the restarted broker answers: signals resume ${seconds(resumed!.signal)} s, commits ${seconds(resumed!.commit)} s, fulfillment messages ${seconds(resumed!.fulfillment)} s`,
+      `[figures] after the restarted broker answers: signals resume ${seconds(resumed!.signal)} s, commits ${seconds(resumed!.commit)} s, fulfillment messages ${seconds(resumed!.fulfillment)} s, backlog committed ${seconds(resumed!.caughtUp)} s`,
     );
-    expect(Math.max(resumed!.signal, resumed!.commit, resumed!.fulfillment)).toBeLessThanOrEqual(5_000);
+    expect(Math.max(resumed!.signal, resumed!.commit, resumed!.fulfillment, resumed!.caughtUp)).toBeLessThanOrEqual(5_000);
     await expectEveryOrderCompleted(service.temporal, stream, 180_000);
   });
 
