@@ -43,10 +43,11 @@ export async function startIngest(config: Config, logger: Logger, registry?: Reg
   requireAll(ingestNeeds(config));
   const log = logger.child({ role: 'ingest' });
   // The instance id is in the client id: a restart finds, and takes over from, its earlier incarnation by it.
-  const kafka = createKafka(config, `ingest-${config.ingest.instanceId}`, log);
+  const role = `ingest-${config.ingest.instanceId}`;
+  const kafka = createKafka(config, role, log);
   const topics = inboundTopics(config);
 
-  const clientId = kafkaClientId(config, `ingest-${config.ingest.instanceId}`);
+  const clientId = kafkaClientId(config, role);
   const producer = createIdempotentProducer(kafka);
   const admin = kafka.admin();
   // Independent steps side by side: a restarted ingest is back in its group sooner.

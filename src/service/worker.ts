@@ -111,7 +111,6 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     for (const worker of previous) if (worker.getState() === 'RUNNING') worker.shutdown();
   }, (error) => {
     log.error({ error: (error as Error).message }, 'could not replace the workers after an outage; trying again');
-    return false;
   });
 
   log.info({ taskQueues: specs.map((spec) => spec.taskQueue) }, 'workers running');

@@ -11,7 +11,7 @@ import { temporalAnswers } from './factory.ts';
 export function watchTemporal(
   client: Client,
   onRecovered: () => Promise<void>,
-  onError: (error: unknown) => false,
+  onError: (error: unknown) => void,
   options: { intervalMs?: number; failuresBeforeOutage?: number } = {},
 ): { stop(): Promise<void> } {
   const intervalMs = options.intervalMs ?? 250;
@@ -26,7 +26,13 @@ export function watchTemporal(
       );
       if (!up) failures += 1;
       else if (failures < failuresBeforeOutage) failures = 0;
-      else if (await onRecovered().then(() => true, onError)) failures = 0;
+      else if (
+        await onRecovered().then(
+          () => true,
+          (error: unknown) => (onError(error), false),
+        )
+      )
+        failures = 0;
       await sleep(intervalMs, undefined, { signal: stopping.signal }).catch(() => undefined);
     }
   })();

@@ -6,12 +6,6 @@ import type { StorefrontClient } from '../storefront/client.ts';
 const toMinorUnits = (amount: number) => Math.round(amount * 100);
 
 /**
- * A publication that failed because Kafka could not be reached is retried every second instead of on
- * the activity's own policy, which backs off to 30 s: after a broker restart outlasting kafkajs's own
- * retries, fulfillment would otherwise sit idle for up to 30 s once the broker is back. The retries
- * are still Temporal's; only their delay is set here, as for a 429 with Retry-After.
- */
-/**
  * kafkajs gives up on a retriable error (a refused connection, a timeout) by wrapping it in a
  * non-retriable one, so the whole cause chain is read. By name: kafkajs exports its error classes in a
  * way Node's ESM loader can't see as named exports.
@@ -23,6 +17,12 @@ function kafkaUnreachable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * A publication that failed because Kafka could not be reached is retried every second instead of on
+ * the activity's own policy, which backs off to 30 s: after a broker restart outlasting kafkajs's own
+ * retries, fulfillment would otherwise sit idle for up to 30 s once the broker is back. The retries
+ * are still Temporal's; only their delay is set here, as for a 429 with Retry-After.
+ */
 async function publishing(what: string, publish: () => Promise<void>): Promise<void> {
   try {
     await publish();
