@@ -50,6 +50,11 @@ export class IngestConsumer {
       groupId: options.groupId,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 500,
+      // A fetched batch lives until its last message is signalled, seconds at Temporal's pace, so it
+      // is kept small (kafkajs defaults: 1 MB a partition, 10 MB a fetch). A larger event still comes
+      // through: the broker always returns at least one message.
+      maxBytesPerPartition: 256 * 1024,
+      maxBytes: 2 * 1024 * 1024,
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: Math.min(1_000, Math.floor(options.sessionTimeoutMs / 3)),
       // kafkajs restarts a crashed consumer itself (after a broker outage, say) with a new member id, while
@@ -132,28 +137,6 @@ export class IngestConsumer {
     };
     lagFrom(tracker.committable());
 
-    const work: Promise<void>[] = [];
-    for (const message of batch.messages) {
-      if (!payload.isRunning() || payload.isStale() || signal.aborted) break;
-      tracker.begin(message.offset);
-      const source = { topic, partition, offset: message.offset, timestamp: message.timestamp, message };
-      work.push(
-        this.executor
-          .submit(message.key?.toString('utf8') ?? '', async () => {
-            signal.throwIfAborted();
-            await this.options.processor.process(source, {
-              mode: 'live',
-              signal,
-              onStall: (stalled) => this.setStalled(topic, partition, stalled),
-            });
-            tracker.complete(message.offset);
-          })
-          .catch((error: Error) => {
-            if (!signal.aborted) this.options.logger.error({ topic, partition, offset: message.offset, error: error.message }, 'message not processed');
-          }),
-      );
-    }
-
     const flush = async () => {
       const position = tracker.committable();
       if (position === undefined) return;
@@ -172,7 +155,30 @@ export class IngestConsumer {
       payload.heartbeat().catch(() => undefined);
       flush().catch(() => undefined);
     }, HEARTBEAT_AND_COMMIT_EVERY_MS);
+    const work: Promise<void>[] = [];
     try {
+      for (const message of batch.messages) {
+        // Backpressure: a batch is handed over a window at a time, never whole (see KeyOrderedExecutor.room).
+        await this.executor.room(this.options.maxInFlight * 4);
+        if (!payload.isRunning() || payload.isStale() || signal.aborted) break;
+        tracker.begin(message.offset);
+        const source = { topic, partition, offset: message.offset, timestamp: message.timestamp, message };
+        work.push(
+          this.executor
+            .submit(message.key?.toString('utf8') ?? '', async () => {
+              signal.throwIfAborted();
+              await this.options.processor.process(source, {
+                mode: 'live',
+                signal,
+                onStall: (stalled) => this.setStalled(topic, partition, stalled),
+              });
+              tracker.complete(message.offset);
+            })
+            .catch((error: Error) => {
+              if (!signal.aborted) this.options.logger.error({ topic, partition, offset: message.offset, error: error.message }, 'message not processed');
+            }),
+        );
+      }
       await Promise.all(work);
     } finally {
       clearInterval(ticker);

@@ -42,13 +42,30 @@ export async function signalWithStart(client: Client, command: SignalWithStartCo
         workflowIdReusePolicy: command.reprocess ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
       }),
     );
+  const perCall = signal ? linkedAbort(signal) : undefined;
   try {
-    const handle = await (signal ? client.withAbortSignal(signal, call) : call());
+    const handle = await (perCall ? client.withAbortSignal(perCall.signal, call) : call());
     return { kind: 'accepted', runId: handle.signaledRunId };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError && !command.reprocess) return { kind: 'late' };
     throw classifyTemporalError(error);
+  } finally {
+    perCall?.release();
   }
+}
+
+/**
+ * The SDK adds an abort listener to the signal it is given for every call and never removes it, and
+ * the listener holds the finished gRPC call. On ingest's one long-lived stop signal that kept every
+ * signal-with-start ever made (1 GB after 40,000 events), so each call gets a signal of its own,
+ * linked to the caller's only while the call runs.
+ */
+function linkedAbort(outer: AbortSignal): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort(outer.reason);
+  if (outer.aborted) abort();
+  else outer.addEventListener('abort', abort, { once: true });
+  return { signal: controller.signal, release: () => outer.removeEventListener('abort', abort) };
 }
 
 export function classifyTemporalError(error: unknown): EventProcessingError {

@@ -1,58 +1,8 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, vi } from 'vitest';
-import { spawnOms } from './cli.ts';
-import { randomPort } from './names.ts';
+import { startRole, type RoleProcess } from './role-process.ts';
 import { startTestService, type TestService } from './service.ts';
 
-/**
- * A role run as operators run it: a separate `oms` process with its own probe port, which the test
- * can SIGKILL, SIGTERM and start again with the same identity.
- */
-export interface RoleProcess {
-  args: string[];
-  base: string;
-  pid: number;
-  output(): string;
-  exited: Promise<number | null>;
-  kill(signal: NodeJS.Signals): Promise<number | null>;
-  /** Sum of one Prometheus counter over all its label sets, read from this process's /metrics (0 when unreachable). */
-  counter(name: string): Promise<number>;
-}
-
-
-/** Every role's output also goes to a file here, to read after a failure: `.cache/test-output/roles/`. */
-export const roleLogDir = path.resolve(import.meta.dirname, '../../.cache/test-output/roles');
-let started = 0;
-
-export function startRole(args: string[], env: NodeJS.ProcessEnv): RoleProcess {
-  const port = randomPort();
-  const spawned = spawnOms(args, { ...env, HTTP_PORT: port });
-  mkdirSync(roleLogDir, { recursive: true });
-  const log = createWriteStream(path.join(roleLogDir, `${new Date().toISOString().replaceAll(':', '')}-${(started += 1)}-${args.join('-')}.log`));
-  spawned.child.stdout?.pipe(log);
-  spawned.child.stderr?.pipe(log);
-  const base = `http://127.0.0.1:${port}`;
-  return {
-    args,
-    base,
-    pid: spawned.child.pid!,
-    output: spawned.output,
-    exited: spawned.exited,
-    kill: async (signal) => {
-      spawned.child.kill(signal);
-      return spawned.exited;
-    },
-    counter: async (name) => {
-      const text = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2_000) }).then(
-        (response) => response.text(),
-        () => '',
-      );
-      const pattern = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm');
-      return [...text.matchAll(pattern)].reduce((sum, match) => sum + Number(match[1]), 0);
-    },
-  };
-}
+export { roleLogDir, startRole, type RoleProcess } from './role-process.ts';
 
 export async function untilReady(role: RoleProcess, timeoutMs = 60_000): Promise<void> {
   await vi.waitFor(

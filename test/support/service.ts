@@ -14,6 +14,7 @@ import type { KafkaRecord } from '../../src/dev/standins/events.ts';
 import { createTemporalClient } from '../../src/temporal/factory.ts';
 import { orderStatusQuery, orderWorkflowId, type OrderStatus } from '../../src/workflow/definitions.ts';
 import { uniqueName } from './names.ts';
+import { serviceEnv } from './service-env.ts';
 
 /**
  * The whole service, in-process, on the real stack: worker (all groups) and ingest, with stand-ins
@@ -56,27 +57,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   const storefront = await startStorefrontStandin({ rateLimitRps: options.storefrontRps ?? 1_000 });
   const paymentProvider = await startPaymentProviderStandin();
   const env: Record<string, string> = {
-    KAFKA_BROKERS: stack.kafkaBrokers,
-    SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    REDIS_URL: stack.redisUrl,
-    TOPIC_ORDER_EVENTS: `${id}.commerce.order-events`,
-    TOPIC_PAYMENT_EVENTS: `${id}.payments.payment-events`,
-    TOPIC_SUPPORT_COMMANDS: `${id}.support.order-commands`,
-    TOPIC_FULFILLMENT: `${id}.fulfillment.orders`,
-    TOPIC_ORDER_STATUS: `${id}.orders.status`,
-    INGEST_GROUP_ID: `${id}-ingest`,
-    TASK_QUEUE_ORDERS: `${id}-orders`,
-    TASK_QUEUE_STOREFRONT: `${id}-storefront`,
-    TASK_QUEUE_PAYMENT: `${id}-payment`,
-    TASK_QUEUE_FULFILLMENT: `${id}-fulfillment`,
-    TASK_QUEUE_NOTIFICATION: `${id}-notification`,
-    STOREFRONT_BASE_URL: storefront.url,
+    ...serviceEnv(stack, id, { storefront: storefront.url, paymentProvider: paymentProvider.url }),
     STOREFRONT_RPS: String(options.storefrontRps ?? 1_000),
-    PAYMENT_PROVIDER_BASE_URL: paymentProvider.url,
-    INGEST_RETRY_INITIAL_MS: '100',
-    INGEST_RETRY_MAX_MS: '1000',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     ...options.env,
   };
   const config = loadConfig(env);

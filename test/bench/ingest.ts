@@ -1,0 +1,52 @@
+import pLimit from 'p-limit';
+import { orderEvent, toRecord, type KafkaRecord } from '../../src/dev/standins/events.ts';
+import { decodeEvent } from '../../src/event/envelope.ts';
+import { routeEvent, routerSettings } from '../../src/router/routes.ts';
+import { signalWithStart } from '../../src/signal/signal-with-start.ts';
+import { startRole } from '../support/role-process.ts';
+import { produceBacklog, until, type Bench } from './harness.ts';
+
+/** `count` order.created events of distinct orders: each one starts a workflow, the costliest signal-with-start. */
+export function newOrders(prefix: string, count: number): KafkaRecord[] {
+  return Array.from({ length: count }, (_, i) => toRecord(orderEvent('order.created', `ORD-${prefix}-${i}`)));
+}
+
+export interface DrainFigures {
+  events: number;
+  eventsPerSecond: number;
+  peakRssMb: number;
+}
+
+/**
+ * `oms ingest`, alone in its process, drains a backlog of `count` events produced before it starts.
+ * No worker polls the order queue, so only ingest and the Temporal server work. The rate runs from
+ * the first signal to the last; the peak RSS is the process's high-water mark, start-up included.
+ */
+export async function drainBacklog(bench: Bench, count: number, inFlight = 64): Promise<DrainFigures> {
+  const { id, env, config } = bench.service({}, { INGEST_MAX_IN_FLIGHT: String(inFlight) });
+  await produceBacklog(bench, config, config.topics.orderEvents, newOrders(id, count));
+  const ingest = startRole(['ingest'], env);
+  try {
+    const signalled = () => ingest.counter('oms_ingest_events_signalled_total');
+    await until(signalled, (n) => n > 0, 120_000, 'the first signal');
+    const first = { at: performance.now(), n: await signalled() };
+    await until(signalled, (n) => n >= count, count * 50 + 60_000, `ingest signalling all ${count} events`, 100);
+    const seconds = (performance.now() - first.at) / 1_000;
+    return { events: count, eventsPerSecond: (count - first.n) / seconds, peakRssMb: await ingest.peakRssMb() };
+  } finally {
+    await ingest.kill('SIGKILL');
+  }
+}
+
+/** The floor under ingest: the same signal-with-start calls from a plain loop, `inFlight` at once. */
+export async function bareSignalWithStart(bench: Bench, count: number, inFlight: number): Promise<{ events: number; eventsPerSecond: number }> {
+  const { id, config } = bench.service();
+  const router = routerSettings(config);
+  const commands = newOrders(id, count).map((record) =>
+    routeEvent(decodeEvent({ key: Buffer.from(record.key), value: Buffer.from(record.value), headers: record.headers }, config.ingest.maxEventBytes), router),
+  );
+  const limit = pLimit(inFlight);
+  const started = performance.now();
+  await Promise.all(commands.map((command) => limit(() => signalWithStart(bench.temporal, command))));
+  return { events: count, eventsPerSecond: count / ((performance.now() - started) / 1_000) };
+}

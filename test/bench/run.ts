@@ -1,0 +1,88 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { hideKnownKafkajsWarning } from '../../src/observability/known-warnings.ts';
+import { openBench, type Bench } from './harness.ts';
+import { bareSignalWithStart, drainBacklog } from './ingest.ts';
+
+/**
+ * `npm run bench [-- --quick] [-- --only name,name]`: performance figures, each printed as a ratio to a
+ * baseline measured in the same run on the same stack, and written raw to .cache/bench/. Not a test:
+ * it fails only when something could not be measured. --quick runs small sizes, as a smoke check.
+ */
+interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  baseline: number;
+  baselineName: string;
+  /** What the issue asks of the ratio, for the reader. */
+  target: string;
+}
+
+const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void>> = {
+  async bridge(bench, figures) {
+    const count = bench.quick ? 1_500 : 8_000;
+    for (const inFlight of [64, 256]) {
+      const bare = await bareSignalWithStart(bench, count, inFlight);
+      const ingest = await drainBacklog(bench, count, inFlight);
+      figures.push({
+        name: `ingest events/s, ${inFlight} in flight`,
+        value: ingest.eventsPerSecond,
+        unit: 'events/s',
+        baseline: bare.eventsPerSecond,
+        baselineName: `bare signal-with-start loop, ${inFlight} in flight`,
+        target: '>= 0.9',
+      });
+    }
+  },
+  async memory(bench, figures) {
+    const [small, large] = bench.quick ? [2_000, 8_000] : [20_000, 200_000];
+    const base = await drainBacklog(bench, small);
+    const big = await drainBacklog(bench, large);
+    figures.push({ name: `ingest peak RSS, ${large.toLocaleString('en')}-event backlog`, value: big.peakRssMb, unit: 'MB', baseline: base.peakRssMb, baselineName: `${small.toLocaleString('en')}-event backlog`, target: '<= 1.1, and < 250 MB' });
+  },
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+  const chosen = values.only ? values.only.split(',') : Object.keys(sections);
+  const unknown = chosen.filter((name) => !(name in sections));
+  if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(', ')}; choose from ${Object.keys(sections).join(', ')}`);
+  hideKnownKafkajsWarning();
+  const log = (line: string) => console.error(`[bench] ${line}`);
+  const bench = await openBench(values.quick, log);
+  const figures: Figure[] = [];
+  const started = new Date();
+  try {
+    for (const name of chosen) {
+      log(`${name}…`);
+      const before = figures.length;
+      await sections[name]!(bench, figures);
+      for (const figure of figures.slice(before)) log(`${figure.name}: ${figure.value.toFixed(1)} ${figure.unit} (baseline ${figure.baseline.toFixed(1)})`);
+    }
+  } finally {
+    await bench.close();
+  }
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  console.log(`\nPerformance (${values.quick ? 'quick' : 'full'} run, ${machine})\n`);
+  console.log('| figure | value | baseline (same run) | ratio | target |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const f of figures) {
+    console.log(`| ${f.name} | ${f.value.toFixed(1)} ${f.unit} | ${f.baselineName}: ${f.baseline.toFixed(1)} | ${(f.value / f.baseline).toFixed(2)} | ${f.target} |`);
+  }
+  const dir = path.resolve(import.meta.dirname, '../../.cache/bench');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `bench-${started.toISOString().replaceAll(':', '')}.json`);
+  await writeFile(file, JSON.stringify({ started: started.toISOString(), quick: values.quick, machine, figures }, null, 2));
+  console.log(`\nraw figures: ${path.relative(process.cwd(), file)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`bench: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);
