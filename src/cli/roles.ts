@@ -57,8 +57,8 @@ const ingestRole: Role = {
 };
 const workerRole = (groups: WorkerGroup[]): Role => ({
   needs: (config) => workerNeeds(config, groups),
-  start: async (config, logger) => {
-    const workers = await (await import('../service/worker.ts')).startWorkers(config, logger, groups);
+  start: async (config, logger, registry) => {
+    const workers = await (await import('../service/worker.ts')).startWorkers(config, logger, groups, registry);
     return { isReady: () => workers.isReady(), stop: () => workers.shutdown() };
   },
 });

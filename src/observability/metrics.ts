@@ -51,6 +51,18 @@ export function createIngestMetrics(registry = new Registry()) {
 
 export type IngestMetrics = ReturnType<typeof createIngestMetrics>;
 
+/** Worker metrics, in the role's registry like the ingest ones. */
+export function createWorkerMetrics(registry = new Registry()) {
+  return {
+    limiterFailures: new Counter({
+      name: 'oms_storefront_limiter_failures_total',
+      help: 'Times the storefront limiter failed (Redis down, a script error); the waiting calls failed retryably',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
 export function withDefaultMetrics(registry: Registry): Registry {
   collectDefaultMetrics({ register: registry, prefix: 'oms_' });
   return registry;

@@ -6,12 +6,15 @@ import { PaymentProviderClient } from '../activity/payment/client.ts';
 import { createPaymentActivities } from '../activity/payment/activities.ts';
 import { StorefrontClient } from '../activity/storefront/client.ts';
 import { createStorefrontActivities } from '../activity/storefront/activities.ts';
-import { createStorefrontLimiter } from '../activity/storefront/limiter.ts';
+import { warmUpHttp } from '../activity/http.ts';
+import { createStorefrontLimiter, type RequestBudget } from '../activity/storefront/limiter.ts';
 import { AvroPublisher, createSchemaRegistry } from '../avro/publisher.ts';
 import { required, requireAll, type Config } from '../config/config.ts';
 import { WORKER_GROUPS, workerNeeds, type WorkerGroup } from './worker-groups.ts';
 import { routerSettings } from '../router/routes.ts';
 import type { Logger } from '../observability/logger.ts';
+import { createWorkerMetrics } from '../observability/metrics.ts';
+import type { Registry } from 'prom-client';
 import { createTemporalClient, temporalSettings } from '../temporal/factory.ts';
 import { createTemporalWorker, createWorkerConnection } from '../temporal/worker-factory.ts';
 import { watchTemporal } from '../temporal/watch.ts';
@@ -29,7 +32,7 @@ const workflowsPath = fileURLToPath(new URL('../workflow/index.ts', import.meta.
  * The worker role: one Temporal worker per task queue of the chosen groups, on one connection.
  * Each activity group is built by its factory with the clients it needs, and only those are created.
  */
-export async function startWorkers(config: Config, logger: Logger, groups: WorkerGroup[] = [...WORKER_GROUPS]): Promise<RunningWorkers> {
+export async function startWorkers(config: Config, logger: Logger, groups: WorkerGroup[] = [...WORKER_GROUPS], registry?: Registry): Promise<RunningWorkers> {
   requireAll(workerNeeds(config, groups));
   const log = logger.child({ role: 'worker', groups });
   const settings = temporalSettings(config);
@@ -39,14 +42,21 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
   const closers: (() => Promise<void>)[] = [];
   const specs: { taskQueue: string; options: Parameters<typeof createTemporalWorker>[2] }[] = [];
 
-  // One client, so one limiter, per process: the storefront and fulfillment groups share the budget.
-  let storefront: StorefrontClient | undefined;
-  const storefrontClient = () => {
-    if (storefront) return storefront;
-    const limiter = createStorefrontLimiter({ rps: config.storefront.rps, instances: config.storefront.instances, redisUrl: config.storefront.limiterRedisUrl });
-    closers.push(() => limiter.disconnect(true));
-    return (storefront = new StorefrontClient(required(config.storefront.baseUrl, 'STOREFRONT_BASE_URL'), limiter));
-  };
+  // One limiter per process, shared by every group that calls the commerce app: its limit counts them all.
+  const metrics = createWorkerMetrics(registry);
+  const storefrontUrl = config.storefront.baseUrl;
+  const needsBudget = groups.includes('storefront') || groups.includes('fulfillment') || (groups.includes('notification') && sameOrigin(config.notification.baseUrl, storefrontUrl));
+  let budget: RequestBudget | undefined;
+  if (needsBudget) {
+    budget = await createStorefrontLimiter(
+      { rps: config.storefront.rps, instances: config.storefront.instances, redisUrl: config.storefront.limiterRedisUrl },
+      { logger: log.child({ component: 'storefront-limiter' }), failures: metrics.limiterFailures },
+    );
+    const opened = budget;
+    closers.push(() => opened.close());
+    await warmUpHttp();
+  }
+  const storefrontClient = () => new StorefrontClient(required(storefrontUrl, 'STOREFRONT_BASE_URL'), budget!);
 
   if (groups.includes('workflows')) {
     const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: Runtime.instance().logger });
@@ -81,7 +91,8 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     specs.push({ taskQueue: queues.fulfillment, options: { taskQueue: queues.fulfillment, activities: createFulfillmentActivities({ storefront: storefrontClient(), publisher }) } });
   }
   if (groups.includes('notification')) {
-    const activities = createNotificationActivities({ baseUrl: required(config.notification.baseUrl, 'NOTIFICATION_BASE_URL') });
+    const baseUrl = required(config.notification.baseUrl, 'NOTIFICATION_BASE_URL');
+    const activities = createNotificationActivities({ baseUrl, budget: sameOrigin(baseUrl, storefrontUrl) ? budget : undefined });
     specs.push({ taskQueue: queues.notification, options: { taskQueue: queues.notification, activities } });
   }
 
@@ -125,3 +136,5 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     },
   };
 }
+
+const sameOrigin = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && new URL(a).origin === new URL(b).origin;

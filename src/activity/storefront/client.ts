@@ -1,5 +1,5 @@
-import type Bottleneck from 'bottleneck';
 import { expectOk, httpRequest, jsonBody } from '../http.ts';
+import type { RequestBudget } from './limiter.ts';
 
 export interface StorefrontOrder {
   orderId: string;
@@ -27,15 +27,15 @@ export interface StorefrontProduct {
 /** The commerce app's HTTP API. Every call waits its turn at the shared limiter. */
 export class StorefrontClient {
   private readonly baseUrl: string;
-  private readonly limiter: Bottleneck;
+  private readonly budget: RequestBudget;
 
-  constructor(baseUrl: string, limiter: Bottleneck) {
+  constructor(baseUrl: string, budget: RequestBudget) {
     this.baseUrl = baseUrl.replace(/\/$/, '');
-    this.limiter = limiter;
+    this.budget = budget;
   }
 
   private call(path: string, init?: RequestInit): Promise<Response> {
-    return this.limiter.schedule(() => httpRequest(`${this.baseUrl}${path}`, init));
+    return this.budget.schedule(() => httpRequest(`${this.baseUrl}${path}`, init));
   }
 
   /** undefined when the storefront has no such order (404). */

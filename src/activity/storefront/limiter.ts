@@ -1,5 +1,8 @@
+import { ApplicationFailure } from '@temporalio/common';
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
+import type { Counter } from 'prom-client';
+import type { Logger } from '../../observability/logger.ts';
 
 export interface StorefrontLimiterSettings {
   /** Requests per second to the storefront, in total across all worker instances. */
@@ -12,23 +15,133 @@ export interface StorefrontLimiterSettings {
   id?: string;
 }
 
+/** The budget every call to the commerce app waits its turn in. */
+export interface RequestBudget {
+  schedule<T>(request: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * Requests are spaced for 97 % of the limit. The commerce app counts requests as they arrive, and
+ * arrivals jitter (timers, the network, a pause on either side): evenly spaced at exactly the limit,
+ * a window stretched by a few milliseconds holds one request too many and gets a 429. 3 % absorbs
+ * 30 ms of jitter a second.
+ */
+export const SEND_HEADROOM = 0.97;
+
+/** The limiter could not say when to send (Redis down, a script error): retryable, never a hang. */
+export const LIMITER_UNAVAILABLE = 'StorefrontLimiterUnavailable';
+
+const REDIS_ANSWER_MS = 2_000;
+
 /**
  * All storefront calls go through this limiter. `minTime` spaces requests evenly, so no one-second
- * window sees more than `rps` of them (a reservoir would let a full second's worth through at once).
+ * window sees more than the limit (a reservoir would let a full second's worth through at once).
  * With Redis, the spacing is kept in Redis and shared by every instance with the same id; without,
  * each instance takes `rps / instances`.
+ *
+ * Two Bottleneck behaviours shape the Redis set-up:
+ * - its scripts pass `nextRequest + timeout` to PEXPIRE, which takes whole milliseconds only: with a
+ *   `timeout` set, any rate that does not divide 1000 (150/s is 6.67 ms) fails every call. So no
+ *   `timeout`; the group's few keys stay in Redis.
+ * - a limiter joining a group keeps the settings already in Redis. So each process writes its own
+ *   rate on start: a changed STOREFRONT_RPS takes effect when the workers restart.
+ * A failure inside Bottleneck is only an 'error' event while the job waits forever, so that event
+ * fails every waiting call with LIMITER_UNAVAILABLE.
  */
-export function createStorefrontLimiter(settings: StorefrontLimiterSettings): Bottleneck {
-  if (settings.redisUrl) {
-    return new Bottleneck({
-      id: settings.id ?? 'oms-storefront',
-      minTime: 1_000 / settings.rps,
-      datastore: 'ioredis',
-      clearDatastore: false,
-      // Settings are stored in Redis for the group; expire them so a changed rate takes effect eventually.
-      timeout: 60 * 60 * 1_000,
-      connection: new Bottleneck.IORedisConnection({ client: new Redis(settings.redisUrl) }),
-    });
+export async function createStorefrontLimiter(settings: StorefrontLimiterSettings, observe: { logger: Logger; failures?: Counter<'reason'> }): Promise<RequestBudget> {
+  const perInstance = settings.redisUrl ? settings.rps : settings.rps / settings.instances;
+  const minTime = 1_000 / (perInstance * SEND_HEADROOM);
+  if (!settings.redisUrl) return guarded(new Bottleneck({ minTime }), observe);
+
+  const client = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: REDIS_ANSWER_MS, connectTimeout: REDIS_ANSWER_MS });
+  const connection = new Bottleneck.IORedisConnection({ client });
+  const limiter = new Bottleneck({ id: settings.id ?? 'oms-storefront', minTime, datastore: 'ioredis', clearDatastore: false, connection });
+  const budget = guarded(limiter, observe, connection);
+  try {
+    await Promise.race([
+      limiter.ready(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer in ${REDIS_ANSWER_MS * 5} ms`)), REDIS_ANSWER_MS * 5).unref()),
+    ]);
+    // Queued on the same connection ahead of any job, so it applies before the first one registers.
+    limiter.updateSettings({ minTime });
+  } catch (error) {
+    await budget.close();
+    throw new Error(`STOREFRONT_LIMITER_REDIS_URL: the shared storefront limit can't be set up in Redis at ${new URL(settings.redisUrl).host}: ${(error as Error).message}`, { cause: error });
   }
-  return new Bottleneck({ minTime: 1_000 / (settings.rps / settings.instances) });
+  return budget;
+}
+
+/**
+ * A request goes out within this long after its slot, or takes a new one. Timers fire late when the
+ * event loop is busy (start-up, a GC pause), and late requests bunch up with the on-time ones after
+ * them; bounding the lateness keeps every one-second window within the headroom.
+ */
+const MAX_LATE_MS = 20;
+/** Past this many new slots in a row (a starved process), the request goes late rather than never. */
+const MAX_RESLOTS = 5;
+
+function guarded(limiter: Bottleneck, observe: { logger: Logger; failures?: Counter<'reason'> }, connection?: Bottleneck.IORedisConnection): RequestBudget {
+  const waiting = new Set<(error: Error) => void>();
+  let closed = false;
+  const fail = (error: Error) => {
+    if (closed) return;
+    observe.failures?.inc({ reason: error.name || 'Error' });
+    observe.logger.error({ error: error.message, waiting: waiting.size }, 'storefront limiter failed: failing the calls waiting for it (Temporal retries them)');
+    const failure = ApplicationFailure.retryable(`storefront limiter unavailable: ${error.message}`, LIMITER_UNAVAILABLE);
+    for (const reject of waiting) reject(failure);
+    waiting.clear();
+  };
+  limiter.on('error', fail);
+  connection?.on('error', fail);
+
+  // When each job's slot is: Bottleneck knows it only inside `_run`, which gets the wait Redis (or
+  // the local store) computed. Bottleneck 2.19.5 is the last release, so this internal holds still.
+  const slots = new WeakMap<object, number>();
+  const internals = limiter as unknown as { _run(index: string, job: { task: object }, wait: number): unknown };
+  const run = internals._run.bind(limiter);
+  internals._run = (index, job, wait) => {
+    slots.set(job.task, Date.now() + wait);
+    return run(index, job, wait);
+  };
+
+  return {
+    schedule: <T>(request: () => Promise<T>) =>
+      new Promise<T>((resolve, reject) => {
+        waiting.add(reject);
+        const attempt = (reslots: number) => {
+          let turn = false;
+          const job = async (): Promise<T | undefined> => {
+            // A call already failed by `fail` gives its turn away unused.
+            if (!waiting.has(reject)) return undefined;
+            if (Date.now() - (slots.get(job) ?? Date.now()) > MAX_LATE_MS && reslots < MAX_RESLOTS) {
+              attempt(reslots + 1);
+              return undefined;
+            }
+            waiting.delete(reject);
+            turn = true;
+            return request();
+          };
+          limiter.schedule(job).then(
+            (value) => {
+              if (turn) resolve(value as T);
+            },
+            (error: Error) => {
+              if (turn) reject(error);
+              else if (waiting.has(reject)) fail(error);
+            },
+          );
+        };
+        attempt(0);
+      }),
+    close: async () => {
+      closed = true;
+      if (!connection) return void (await limiter.disconnect(false));
+      // Through the connection, not the limiter: Bottleneck's own disconnect of a limiter on a shared
+      // connection drops the promise of its UNSUBSCRIBE, which rejects unhandled if Redis is gone.
+      const quit = connection.disconnect(true).then(() => true, () => false);
+      const timedOut = new Promise<false>((resolve) => setTimeout(() => resolve(false), REDIS_ANSWER_MS).unref());
+      if (!(await Promise.race([quit, timedOut]))) await connection.disconnect(false);
+    },
+  };
 }

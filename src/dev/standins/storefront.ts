@@ -4,7 +4,7 @@ import { seededCustomer, seededOrder, seededProduct, type SeedOrder } from './se
 export interface StorefrontStandinOptions {
   port?: number;
   host?: string;
-  /** Requests per rolling second above which it answers 429, as the real commerce app does. */
+  /** At most this many requests in any one-second window (rolling); more answer 429, as the real commerce app does. */
   rateLimitRps: number;
   /** Units in stock per SKU at start. */
   initialStock?: number;
@@ -71,7 +71,13 @@ export async function startStorefrontStandin(options: StorefrontStandinOptions):
     }
     if (resource === '_faults') {
       if (request.method === 'DELETE') faults.length = 0;
-      else faults.push(request.body as StandinFault);
+      else if (request.method === 'POST') {
+        const fault = request.body as Partial<StandinFault> | null;
+        if (typeof fault?.method !== 'string' || typeof fault.pathPrefix !== 'string' || typeof fault.status !== 'number') {
+          return { status: 400, body: { error: 'a fault needs method, pathPrefix and status' } };
+        }
+        faults.push(fault as StandinFault);
+      } else if (request.method !== 'GET') return { status: 405, body: { error: 'GET, POST or DELETE' } };
       return { status: 200, body: faults };
     }
     const rejected = limited();
