@@ -56,7 +56,9 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     closers.push(() => opened.close());
     await warmUpHttp();
   }
-  const storefrontClient = () => new StorefrontClient(required(storefrontUrl, 'STOREFRONT_BASE_URL'), budget!);
+  // One client too: what one group read, another may reuse (see RECENT_READ_MS).
+  let storefront: StorefrontClient | undefined;
+  const storefrontClient = () => (storefront ??= new StorefrontClient(required(storefrontUrl, 'STOREFRONT_BASE_URL'), budget!));
 
   if (groups.includes('workflows')) {
     const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: Runtime.instance().logger });

@@ -1,16 +1,15 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Redis } from 'ioredis';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { afterEach, expect, inject, test } from 'vitest';
 import { expectOk, httpRequest } from '../../src/activity/http.ts';
 import { StorefrontClient } from '../../src/activity/storefront/client.ts';
 import { createStorefrontLimiter, LIMITER_UNAVAILABLE, type RequestBudget } from '../../src/activity/storefront/limiter.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { skuFor } from '../../src/dev/standins/seed.ts';
-import { startStorefrontStandin, type StorefrontStats } from '../../src/dev/standins/storefront.ts';
+import { startStorefrontStandin } from '../../src/dev/standins/storefront.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createWorkerMetrics } from '../../src/observability/metrics.ts';
+import { limiterDemand, usedPerSecond } from '../support/limiter-demand.ts';
 import { randomPort, uniqueName } from '../support/names.ts';
 import { startTcpProxy } from '../support/tcp-proxy.ts';
 
@@ -40,28 +39,11 @@ test('a 429 becomes a retryable failure that waits as long as Retry-After says; 
   expect(bad).toMatchObject({ type: 'HttpClientError', nonRetryable: true });
 });
 
-/** One process of storefront demand above the limit, through the production limiter and config (test/fixtures/limiter-demand.ts). */
-function demand(env: Record<string, string>): Promise<{ answered: number; failed: Record<string, number> }> {
-  const script = path.resolve(import.meta.dirname, '../fixtures/limiter-demand.ts');
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [script], { env: { PATH: process.env.PATH, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`limiter-demand failed: ${error.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as { answered: number; failed: Record<string, number> });
-    });
-  });
-}
-
-/** Requests the stand-in accepted per second, over the whole seconds in which every process was sending (first two and last one dropped). */
-function usedPerSecond(stats: StorefrontStats): number {
-  const seconds = Object.entries(stats.perSecond).sort(([a], [b]) => Number(a) - Number(b)).slice(2, -1);
-  return seconds.reduce((sum, [, n]) => sum + n, 0) / seconds.length;
-}
-
 test(`two worker processes sharing the limit through Redis use at least 95 % of the default ${DEFAULT_RPS}/s with no 429; restarted at 7/s, they hold 7/s`, { timeout: 90_000 }, async () => {
   const id = uniqueName('storefront-limit');
   const shared = { STOREFRONT_LIMITER_REDIS_URL: inject('stack').redisUrl, LIMITER_ID: id, DEMAND_SECONDS: '8' };
   const atDefault = await standin(DEFAULT_RPS);
-  const runs = await Promise.all([0, 1].map(() => demand({ ...shared, STOREFRONT_BASE_URL: atDefault.url })));
+  const runs = await Promise.all([0, 1].map(() => limiterDemand({ ...shared, STOREFRONT_BASE_URL: atDefault.url })));
   const used = usedPerSecond(atDefault.stats());
   console.log(`[figures] storefront limit ${DEFAULT_RPS}/s shared by 2 processes: ${used.toFixed(1)}/s used (${(used / DEFAULT_RPS).toFixed(3)}), ${atDefault.stats().rejected} × 429`);
   expect(runs.map((run) => run.failed)).toEqual([{}, {}]);
@@ -70,7 +52,7 @@ test(`two worker processes sharing the limit through Redis use at least 95 % of 
 
   // The same limiter group, restarted with a new rate that is not a whole number of milliseconds apart either.
   const slow = await standin(7);
-  const slowRuns = await Promise.all([0, 1].map(() => demand({ ...shared, STOREFRONT_BASE_URL: slow.url, STOREFRONT_RPS: '7', DEMAND_SECONDS: '12' })));
+  const slowRuns = await Promise.all([0, 1].map(() => limiterDemand({ ...shared, STOREFRONT_BASE_URL: slow.url, STOREFRONT_RPS: '7', DEMAND_SECONDS: '12' })));
   const slowUsed = usedPerSecond(slow.stats());
   console.log(`[figures] restarted at 7/s: ${slowUsed.toFixed(2)}/s used, ${slow.stats().rejected} × 429`);
   expect(slowRuns.map((run) => run.failed)).toEqual([{}, {}]);
@@ -80,7 +62,7 @@ test(`two worker processes sharing the limit through Redis use at least 95 % of 
 
 test(`one worker process without Redis uses at least 95 % of the default ${DEFAULT_RPS}/s with no 429`, { timeout: 60_000 }, async () => {
   const server = await standin(DEFAULT_RPS);
-  const run = await demand({ STOREFRONT_BASE_URL: server.url, DEMAND_SECONDS: '7' });
+  const run = await limiterDemand({ STOREFRONT_BASE_URL: server.url, DEMAND_SECONDS: '7' });
   const used = usedPerSecond(server.stats());
   console.log(`[figures] storefront limit ${DEFAULT_RPS}/s, one process, no Redis: ${used.toFixed(1)}/s used, ${server.stats().rejected} × 429`);
   expect(run.failed).toEqual({});

@@ -3,8 +3,13 @@ import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { hideKnownKafkajsWarning } from '../../src/observability/known-warnings.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { startStorefrontStandin } from '../../src/dev/standins/storefront.ts';
+import { limiterDemand, usedPerSecond } from '../support/limiter-demand.ts';
+import { uniqueName } from '../support/names.ts';
 import { openBench, type Bench } from './harness.ts';
 import { bareSignalWithStart, drainBacklog } from './ingest.ts';
+import { ordersUnderLoad } from './orders.ts';
 
 /**
  * `npm run bench [-- --quick] [-- --only name,name]`: performance figures, each printed as a ratio to a
@@ -34,6 +39,32 @@ const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void
         baseline: bare.eventsPerSecond,
         baselineName: `bare signal-with-start loop, ${inFlight} in flight`,
         target: '>= 0.9',
+      });
+    }
+  },
+  async limiter(bench, figures) {
+    const rps = loadConfig({}).storefront.rps;
+    const server = await startStorefrontStandin({ rateLimitRps: rps });
+    try {
+      const shared = { STOREFRONT_BASE_URL: server.url, STOREFRONT_LIMITER_REDIS_URL: bench.stack.redisUrl, LIMITER_ID: uniqueName('bench-limit'), DEMAND_SECONDS: bench.quick ? '6' : '20' };
+      await Promise.all([0, 1].map(() => limiterDemand(shared)));
+      figures.push({ name: 'storefront requests/s used, 2 processes sharing Redis', value: usedPerSecond(server.stats()), unit: '/s', baseline: rps, baselineName: 'STOREFRONT_RPS (default)', target: '>= 0.95' });
+      figures.push({ name: 'storefront 429 responses, same run', value: server.stats().rejected, unit: '', baseline: server.stats().total, baselineName: 'requests sent', target: '0' });
+    } finally {
+      await server.close();
+    }
+  },
+  async orders(bench, figures) {
+    const seconds = bench.quick ? 8 : 30;
+    for (const offered of bench.quick ? [5] : [8, 40]) {
+      const load = await ordersUnderLoad(bench, offered, seconds);
+      figures.push({
+        name: `orders fulfilled/s, ${offered}/s offered for ${seconds} s (p50 ${Math.round(load.p50Ms)} ms, p99 ${Math.round(load.p99Ms)} ms; storefront ${load.storefrontPerSecond.toFixed(0)}/s, ${load.storefront429} × 429)`,
+        value: load.fulfilledPerSecond,
+        unit: 'orders/s',
+        baseline: offered,
+        baselineName: 'offered orders/s',
+        target: '1.0 below saturation',
       });
     }
   },

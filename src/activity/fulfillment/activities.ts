@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AvroPublisher } from '../../avro/publisher.ts';
 import type { OrderStatusValue } from '../../avro/schemas.ts';
-import type { StorefrontClient } from '../storefront/client.ts';
+import { RECENT_READ_MS, type StorefrontClient } from '../storefront/client.ts';
 
 const toMinorUnits = (amount: number) => Math.round(amount * 100);
 
@@ -38,7 +38,7 @@ export function createFulfillmentActivities(deps: { storefront: StorefrontClient
     async publishFulfillment(input: { orderId: string; fulfillmentId: string; paymentReference: string; reprocessOf?: string }): Promise<void> {
       const order = await deps.storefront.getOrder(input.orderId);
       if (!order) throw ApplicationFailure.nonRetryable(`order ${input.orderId} disappeared from the storefront`, 'OrderMissing');
-      const customer = await deps.storefront.getCustomer(order.customerId);
+      const customer = await deps.storefront.getCustomer(order.customerId, RECENT_READ_MS);
       if (!customer) throw ApplicationFailure.nonRetryable(`customer ${order.customerId} does not exist`, 'CustomerMissing');
       await publishing(`fulfillment of ${order.orderId}`, () => deps.publisher.publishFulfillment({
         orderId: order.orderId,

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { StorefrontClient } from './client.ts';
+import { RECENT_READ_MS, type StorefrontClient } from './client.ts';
 
 export interface OrderValidation {
   valid: boolean;
@@ -30,7 +30,7 @@ export function createStorefrontActivities(deps: { storefront: StorefrontClient 
 
     /** Checks the customer and product details are there; returns ids only (documents stay in the storefront). */
     async enrichOrder(orderId: string): Promise<{ customerId: string; skus: string[] }> {
-      const order = await storefront.getOrder(orderId);
+      const order = await storefront.getOrder(orderId, RECENT_READ_MS);
       if (!order) throw ApplicationFailure.nonRetryable(`order ${orderId} disappeared from the storefront`, 'OrderMissing');
       const customer = await storefront.getCustomer(order.customerId);
       if (!customer) throw ApplicationFailure.nonRetryable(`customer ${order.customerId} of order ${orderId} does not exist`, 'CustomerMissing');

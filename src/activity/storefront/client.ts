@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { expectOk, httpRequest, jsonBody } from '../http.ts';
 import type { RequestBudget } from './limiter.ts';
 
@@ -24,10 +25,25 @@ export interface StorefrontProduct {
   weightGrams: number;
 }
 
-/** The commerce app's HTTP API. Every call waits its turn at the shared limiter. */
+/**
+ * How old a read may be where a fresh one adds nothing: enrich runs just after validate read the
+ * order, and publishing needs the customer enrich just checked. Validate and publish read the order
+ * afresh: it is what gets checked and what gets shipped.
+ */
+export const RECENT_READ_MS = 60_000;
+
+/** Products change rarely and are only checked to exist: one lookup per SKU per worker every five minutes. */
+export const PRODUCT_MAX_AGE_MS = 5 * 60_000;
+
+/**
+ * The commerce app's HTTP API. Every call waits its turn at the shared limiter, so every call saved
+ * is an order more per second: reads can accept an answer this worker got a moment ago (`maxAgeMs`),
+ * kept in memory only, never in workflow history. Concurrent reads of one resource share one request.
+ */
 export class StorefrontClient {
   private readonly baseUrl: string;
   private readonly budget: RequestBudget;
+  private readonly recent = new LRUCache<string, { at: number; value: Promise<unknown> }>({ max: 10_000 });
 
   constructor(baseUrl: string, budget: RequestBudget) {
     this.baseUrl = baseUrl.replace(/\/$/, '');
@@ -38,23 +54,30 @@ export class StorefrontClient {
     return this.budget.schedule(() => httpRequest(`${this.baseUrl}${path}`, init));
   }
 
-  /** undefined when the storefront has no such order (404). */
-  async getOrder(orderId: string): Promise<StorefrontOrder | undefined> {
-    const response = await this.call(`/orders/${encodeURIComponent(orderId)}`);
-    if (response.status === 404) return undefined;
-    return (await (await expectOk(response, `order ${orderId}`)).json()) as StorefrontOrder;
+  /** A GET of `path`, or what this worker read of it at most `maxAgeMs` ago; undefined for a 404. */
+  private read<T>(path: string, what: string, maxAgeMs: number): Promise<T | undefined> {
+    const hit = this.recent.get(path);
+    if (hit && Date.now() - hit.at <= maxAgeMs) return hit.value as Promise<T | undefined>;
+    const value = this.call(path).then(async (response) => (response.status === 404 ? undefined : ((await (await expectOk(response, what)).json()) as T)));
+    const entry = { at: Date.now(), value };
+    this.recent.set(path, entry);
+    value.catch(() => {
+      if (this.recent.get(path) === entry) this.recent.delete(path);
+    });
+    return value;
   }
 
-  async getCustomer(customerId: string): Promise<StorefrontCustomer | undefined> {
-    const response = await this.call(`/customers/${encodeURIComponent(customerId)}`);
-    if (response.status === 404) return undefined;
-    return (await (await expectOk(response, `customer ${customerId}`)).json()) as StorefrontCustomer;
+  /** undefined when the storefront has no such order (404). The default reads it afresh. */
+  getOrder(orderId: string, maxAgeMs = 0): Promise<StorefrontOrder | undefined> {
+    return this.read(`/orders/${encodeURIComponent(orderId)}`, `order ${orderId}`, maxAgeMs);
   }
 
-  async getProduct(sku: string): Promise<StorefrontProduct | undefined> {
-    const response = await this.call(`/products/${encodeURIComponent(sku)}`);
-    if (response.status === 404) return undefined;
-    return (await (await expectOk(response, `product ${sku}`)).json()) as StorefrontProduct;
+  getCustomer(customerId: string, maxAgeMs = 0): Promise<StorefrontCustomer | undefined> {
+    return this.read(`/customers/${encodeURIComponent(customerId)}`, `customer ${customerId}`, maxAgeMs);
+  }
+
+  getProduct(sku: string, maxAgeMs = PRODUCT_MAX_AGE_MS): Promise<StorefrontProduct | undefined> {
+    return this.read(`/products/${encodeURIComponent(sku)}`, `product ${sku}`, maxAgeMs);
   }
 
   /**

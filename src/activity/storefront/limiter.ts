@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import Bottleneck from 'bottleneck';
+import pLimit from 'p-limit';
 import { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
 import type { Logger } from '../../observability/logger.ts';
@@ -78,8 +79,13 @@ export async function createStorefrontLimiter(settings: StorefrontLimiterSetting
  * them; bounding the lateness keeps every one-second window within the headroom.
  */
 const MAX_LATE_MS = 20;
-/** Past this many new slots in a row (a starved process), the request goes late rather than never. */
-const MAX_RESLOTS = 5;
+/**
+ * A late request takes one new slot, no more: a process starved of CPU fires most timers late, and
+ * giving every late slot away would cut its rate to a fraction of the limit. The second time it goes.
+ */
+const MAX_RESLOTS = 1;
+/** Slots one process holds at once; enough to keep the shared rate whatever the Redis round trip. */
+const SLOTS_HELD = 4;
 
 function guarded(limiter: Bottleneck, observe: { logger: Logger; failures?: Counter<'reason'> }, connection?: Bottleneck.IORedisConnection): RequestBudget {
   const waiting = new Set<(error: Error) => void>();
@@ -96,42 +102,63 @@ function guarded(limiter: Bottleneck, observe: { logger: Logger; failures?: Coun
   connection?.on('error', fail);
 
   // When each job's slot is: Bottleneck knows it only inside `_run`, which gets the wait Redis (or
-  // the local store) computed. Bottleneck 2.19.5 is the last release, so this internal holds still.
+  // the local store) computed when the job registered. Counted from when the registration was sent,
+  // so a reply that reached a busy process late shows as lateness too. Bottleneck 2.19.5 is the last
+  // release, so these internals hold still.
   const slots = new WeakMap<object, number>();
-  const internals = limiter as unknown as { _run(index: string, job: { task: object }, wait: number): unknown };
+  const askedAt = new Map<string, number>();
+  const internals = limiter as unknown as {
+    _run(index: string, job: { task: object }, wait: number): unknown;
+    _store: { __register__(index: string, ...rest: unknown[]): Promise<unknown> };
+  };
+  const register = internals._store.__register__.bind(internals._store);
+  internals._store.__register__ = (index, ...rest) => {
+    askedAt.set(index, Date.now());
+    return register(index, ...rest);
+  };
   const run = internals._run.bind(limiter);
   internals._run = (index, job, wait) => {
-    slots.set(job.task, Date.now() + wait);
+    slots.set(job.task, (askedAt.get(index) ?? Date.now()) + wait);
+    askedAt.delete(index);
     return run(index, job, wait);
   };
 
+  // Each process holds only a few slots at once: a stall then makes only those few late, instead of
+  // every call queued in the process (64 at the default concurrency), each of which would take a new slot.
+  const booking = pLimit(SLOTS_HELD);
   return {
     schedule: <T>(request: () => Promise<T>) =>
       new Promise<T>((resolve, reject) => {
         waiting.add(reject);
-        const attempt = (reslots: number) => {
-          let turn = false;
-          const job = async (): Promise<T | undefined> => {
-            // A call already failed by `fail` gives its turn away unused.
-            if (!waiting.has(reject)) return undefined;
-            if (Date.now() - (slots.get(job) ?? Date.now()) > MAX_LATE_MS && reslots < MAX_RESLOTS) {
-              attempt(reslots + 1);
-              return undefined;
-            }
-            waiting.delete(reject);
-            turn = true;
-            return request();
-          };
-          limiter.schedule(job).then(
-            (value) => {
-              if (turn) resolve(value as T);
-            },
-            (error: Error) => {
-              if (turn) reject(error);
-              else if (waiting.has(reject)) fail(error);
-            },
+        const attempt = (reslots: number) =>
+          void booking(
+            () =>
+              new Promise<void>((slotUsed) => {
+                let turn = false;
+                const job = async (): Promise<T | undefined> => {
+                  slotUsed();
+                  // A call already failed by `fail` gives its turn away unused.
+                  if (!waiting.has(reject)) return undefined;
+                  if (Date.now() - (slots.get(job) ?? Date.now()) > MAX_LATE_MS && reslots < MAX_RESLOTS) {
+                    attempt(reslots + 1);
+                    return undefined;
+                  }
+                  waiting.delete(reject);
+                  turn = true;
+                  return request();
+                };
+                limiter.schedule(job).then(
+                  (value) => {
+                    if (turn) resolve(value as T);
+                  },
+                  (error: Error) => {
+                    slotUsed();
+                    if (turn) reject(error);
+                    else if (waiting.has(reject)) fail(error);
+                  },
+                );
+              }),
           );
-        };
         attempt(0);
       }),
     close: async () => {

@@ -26,6 +26,8 @@ export interface StandinFault {
 export interface StorefrontStats {
   /** Accepted (non-429) API requests per wall-clock second (epoch seconds as keys). */
   perSecond: Record<string, number>;
+  /** Accepted API requests by resource (orders, customers, products, reservations, notifications). */
+  byResource: Record<string, number>;
   rejected: number;
   total: number;
 }
@@ -43,7 +45,7 @@ export async function startStorefrontStandin(options: StorefrontStandinOptions):
   const notifications = new Map<string, { orderId: string; template: string; at: string }>();
   const faults: StandinFault[] = [];
   const recent: number[] = [];
-  const stats: StorefrontStats = { perSecond: {}, rejected: 0, total: 0 };
+  const stats: StorefrontStats = { perSecond: {}, byResource: {}, rejected: 0, total: 0 };
   const initialStock = options.initialStock ?? 1_000_000;
   const stockOf = (sku: string) => stock.get(sku) ?? initialStock;
   const orderOf = (orderId: string) => orders.get(orderId) ?? seededOrder(orderId);
@@ -82,6 +84,7 @@ export async function startStorefrontStandin(options: StorefrontStandinOptions):
     }
     const rejected = limited();
     if (rejected) return rejected;
+    stats.byResource[resource ?? ''] = (stats.byResource[resource ?? ''] ?? 0) + 1;
     const path = `/${request.path.join('/')}`;
     const fault = faults.find((f) => f.method === request.method && path.startsWith(f.pathPrefix) && (f.times === undefined || f.times > 0));
     if (fault && fault.times !== undefined) fault.times -= 1;

@@ -1,0 +1,77 @@
+import type { FulfillmentOrderRecord } from '../../src/avro/schemas.ts';
+import { createSchemaRegistry } from '../../src/avro/publisher.ts';
+import { orderEvent, paymentEventFor, toRecord } from '../../src/dev/standins/events.ts';
+import { startPaymentProviderStandin } from '../../src/dev/standins/payment-provider.ts';
+import { startStorefrontStandin } from '../../src/dev/standins/storefront.ts';
+import { collectTopic } from '../../src/service/kafka.ts';
+import { startRole } from '../support/role-process.ts';
+import { percentile, until, type Bench } from './harness.ts';
+
+export interface LoadFigures {
+  offeredPerSecond: number;
+  orders: number;
+  fulfilledPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  storefrontPerSecond: number;
+  storefront429: number;
+}
+
+/**
+ * The whole path at a fixed offered rate: `oms ingest` and `oms worker` as processes, the stand-ins at
+ * their defaults (the storefront allows 150 requests in any second), orders offered for `seconds`.
+ * Latency runs from an order's order.created on the inbound topic to its FulfillmentOrder message
+ * (both broker timestamps); the fulfilled rate, from the first fulfilment to the last.
+ */
+export async function ordersUnderLoad(bench: Bench, offeredPerSecond: number, seconds: number): Promise<LoadFigures> {
+  const storefront = await startStorefrontStandin({ rateLimitRps: 150 });
+  const payments = await startPaymentProviderStandin();
+  const { id, env, config } = bench.service({ storefront: storefront.url, paymentProvider: payments.url });
+  const roles = [startRole(['ingest'], env), startRole(['worker'], env)];
+  let fulfilled: Awaited<ReturnType<typeof collectTopic>> | undefined;
+  try {
+    await Promise.all(roles.map((role) => until(() => fetch(`${role.base}/readyz`).then((r) => r.status, () => 0), (status) => status === 200, 120_000, `${role.args[0]} ready`)));
+    // The worker has created the fulfillment topic by now.
+    const collector = (fulfilled = await collectTopic(bench.kafka, config.topics.fulfillment, `${id}-bench-reader`));
+    const count = offeredPerSecond * seconds;
+    const created = new Map<string, number>();
+    const started = performance.now();
+    for (let i = 0; i < count; i += 1) {
+      const orderId = `ORD-${id}-${i}`;
+      created.set(orderId, Date.now());
+      await bench.producer.sendBatch({
+        topicMessages: [
+          { topic: config.topics.orderEvents, messages: [toRecord(orderEvent('order.created', orderId))] },
+          { topic: config.topics.paymentEvents, messages: [toRecord(paymentEventFor('payment.authorized', orderId, `PAY-${orderId}`))] },
+        ],
+      });
+      const due = started + ((i + 1) / offeredPerSecond) * 1_000;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+    }
+    await until(async () => collector.messages.length, (n) => n >= count, 300_000, `all ${count} orders fulfilled`, 500);
+    const registry = createSchemaRegistry(config);
+    const done = await Promise.all(
+      collector.messages.map(async (message) => ({ record: (await registry.decode(message.value!)) as FulfillmentOrderRecord, at: Number(message.timestamp) })),
+    );
+    const firstByOrder = new Map<string, number>();
+    for (const { record, at } of done) if (!firstByOrder.has(record.orderId)) firstByOrder.set(record.orderId, at);
+    const latencies = [...firstByOrder].map(([orderId, at]) => at - created.get(orderId)!).sort((a, b) => a - b);
+    const times = [...firstByOrder.values()].sort((a, b) => a - b);
+    const stats = storefront.stats();
+    const busySeconds = Object.values(stats.perSecond);
+    return {
+      offeredPerSecond,
+      orders: firstByOrder.size,
+      fulfilledPerSecond: (times.length - 1) / ((times.at(-1)! - times[0]!) / 1_000),
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      storefrontPerSecond: busySeconds.reduce((sum, n) => sum + n, 0) / Math.max(1, busySeconds.length),
+      storefront429: stats.rejected,
+    };
+  } finally {
+    await fulfilled?.stop();
+    await Promise.all(roles.map((role) => role.kill('SIGKILL')));
+    await storefront.close();
+    await payments.close();
+  }
+}
