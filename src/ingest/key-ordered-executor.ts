@@ -17,11 +17,6 @@ export class KeyOrderedExecutor {
     this.limit = pLimit(maxInFlight);
   }
 
-  /** Tasks submitted and not yet finished, waiting ones included. */
-  get size(): number {
-    return this.pending;
-  }
-
   /** Resolves once fewer than `below` tasks are pending. */
   room(below: number): Promise<void> {
     if (this.pending < below) return Promise.resolve();

@@ -45,15 +45,16 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
   // One limiter per process, shared by every group that calls the commerce app: its limit counts them all.
   const metrics = createWorkerMetrics(registry);
   const storefrontUrl = config.storefront.baseUrl;
-  const needsBudget = groups.includes('storefront') || groups.includes('fulfillment') || (groups.includes('notification') && sameOrigin(config.notification.baseUrl, storefrontUrl));
-  let budget: RequestBudget | undefined;
-  if (needsBudget) {
-    budget = await createStorefrontLimiter(
-      { rps: config.storefront.rps, instances: config.storefront.instances, redisUrl: config.storefront.limiterRedisUrl },
-      { logger: log.child({ component: 'storefront-limiter' }), failures: metrics.limiterFailures },
-    );
-    const opened = budget;
-    closers.push(() => opened.close());
+  const notificationsToStorefront = groups.includes('notification') && sameOrigin(config.notification.baseUrl, storefrontUrl);
+  const budget: RequestBudget | undefined =
+    groups.includes('storefront') || groups.includes('fulfillment') || notificationsToStorefront
+      ? await createStorefrontLimiter(
+          { rps: config.storefront.rps, instances: config.storefront.instances, redisUrl: config.storefront.limiterRedisUrl },
+          { logger: log.child({ component: 'storefront-limiter' }), failures: metrics.limiterFailures },
+        )
+      : undefined;
+  if (budget) {
+    closers.push(() => budget.close());
     await warmUpHttp();
   }
   // One client too: what one group read, another may reuse (see RECENT_READ_MS).
@@ -94,7 +95,7 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
   }
   if (groups.includes('notification')) {
     const baseUrl = required(config.notification.baseUrl, 'NOTIFICATION_BASE_URL');
-    const activities = createNotificationActivities({ baseUrl, budget: sameOrigin(baseUrl, storefrontUrl) ? budget : undefined });
+    const activities = createNotificationActivities({ baseUrl, budget: notificationsToStorefront ? budget : undefined });
     specs.push({ taskQueue: queues.notification, options: { taskQueue: queues.notification, activities } });
   }
 

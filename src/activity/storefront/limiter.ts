@@ -114,7 +114,10 @@ function guarded(limiter: Bottleneck, observe: { logger: Logger; failures?: Coun
   const register = internals._store.__register__.bind(internals._store);
   internals._store.__register__ = (index, ...rest) => {
     askedAt.set(index, Date.now());
-    return register(index, ...rest);
+    return register(index, ...rest).catch((error: unknown) => {
+      askedAt.delete(index);
+      throw error;
+    });
   };
   const run = internals._run.bind(limiter);
   internals._run = (index, job, wait) => {
@@ -126,39 +129,44 @@ function guarded(limiter: Bottleneck, observe: { logger: Logger; failures?: Coun
   // Each process holds only a few slots at once: a stall then makes only those few late, instead of
   // every call queued in the process (64 at the default concurrency), each of which would take a new slot.
   const booking = pLimit(SLOTS_HELD);
+  /** Runs `job` at its slot, told how late it is; the process holds the slot from booking until the job starts. */
+  const atSlot = <R>(job: (lateMs: number) => Promise<R>): Promise<R> =>
+    new Promise<R>((resolve, reject) => {
+      void booking(
+        () =>
+          new Promise<void>((release) => {
+            const task = async () => {
+              release();
+              return job(Date.now() - (slots.get(task) ?? Date.now()));
+            };
+            limiter.schedule(task).then(resolve, reject).finally(release);
+          }),
+      );
+    });
+
   return {
     schedule: <T>(request: () => Promise<T>) =>
       new Promise<T>((resolve, reject) => {
         waiting.add(reject);
-        const attempt = (reslots: number) =>
-          void booking(
-            () =>
-              new Promise<void>((slotUsed) => {
-                let turn = false;
-                const job = async (): Promise<T | undefined> => {
-                  slotUsed();
-                  // A call already failed by `fail` gives its turn away unused.
-                  if (!waiting.has(reject)) return undefined;
-                  if (Date.now() - (slots.get(job) ?? Date.now()) > MAX_LATE_MS && reslots < MAX_RESLOTS) {
-                    attempt(reslots + 1);
-                    return undefined;
-                  }
-                  waiting.delete(reject);
-                  turn = true;
-                  return request();
-                };
-                limiter.schedule(job).then(
-                  (value) => {
-                    if (turn) resolve(value as T);
-                  },
-                  (error: Error) => {
-                    slotUsed();
-                    if (turn) reject(error);
-                    else if (waiting.has(reject)) fail(error);
-                  },
-                );
-              }),
+        const attempt = (reslots: number): void => {
+          let turn = false;
+          atSlot(async (lateMs) => {
+            // A call already failed by `fail` gives its turn away unused.
+            if (!waiting.has(reject)) return undefined;
+            if (lateMs > MAX_LATE_MS && reslots < MAX_RESLOTS) return void attempt(reslots + 1);
+            waiting.delete(reject);
+            turn = true;
+            return request();
+          }).then(
+            (value) => {
+              if (turn) resolve(value as T);
+            },
+            (error: Error) => {
+              if (turn) reject(error);
+              else if (waiting.has(reject)) fail(error);
+            },
           );
+        };
         attempt(0);
       }),
     close: async () => {
