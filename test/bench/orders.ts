@@ -1,9 +1,9 @@
 import type { FulfillmentOrderRecord } from '../../src/avro/schemas.ts';
 import { createSchemaRegistry } from '../../src/avro/publisher.ts';
-import { orderEvent, paymentEventFor, toRecord } from '../../src/dev/standins/events.ts';
 import { startPaymentProviderStandin } from '../../src/dev/standins/payment-provider.ts';
 import { startStorefrontStandin } from '../../src/dev/standins/storefront.ts';
 import { collectTopic } from '../../src/service/kafka.ts';
+import { orderStream, produceAtRate } from '../support/order-records.ts';
 import { startRole } from '../support/role-process.ts';
 import { percentile, until, type Bench } from './harness.ts';
 
@@ -21,7 +21,7 @@ export interface LoadFigures {
  * The whole path at a fixed offered rate: `oms ingest` and `oms worker` as processes, the stand-ins at
  * their defaults (the storefront allows 150 requests in any second), orders offered for `seconds`.
  * Latency runs from an order's order.created on the inbound topic to its FulfillmentOrder message
- * (both broker timestamps); the fulfilled rate, from the first fulfilment to the last.
+ * (both Kafka message timestamps); the fulfilled rate, from the first fulfilment to the last.
  */
 export async function ordersUnderLoad(bench: Bench, offeredPerSecond: number, seconds: number): Promise<LoadFigures> {
   const storefront = await startStorefrontStandin({ rateLimitRps: 150 });
@@ -34,21 +34,17 @@ export async function ordersUnderLoad(bench: Bench, offeredPerSecond: number, se
     // The worker has created the fulfillment topic by now.
     const collector = (fulfilled = await collectTopic(bench.kafka, config.topics.fulfillment, `${id}-bench-reader`));
     const count = offeredPerSecond * seconds;
-    const created = new Map<string, number>();
-    const started = performance.now();
-    for (let i = 0; i < count; i += 1) {
-      const orderId = `ORD-${id}-${i}`;
-      created.set(orderId, Date.now());
-      await bench.producer.sendBatch({
-        topicMessages: [
-          { topic: config.topics.orderEvents, messages: [toRecord(orderEvent('order.created', orderId))] },
-          { topic: config.topics.paymentEvents, messages: [toRecord(paymentEventFor('payment.authorized', orderId, `PAY-${orderId}`))] },
-        ],
-      });
-      const due = started + ((i + 1) / offeredPerSecond) * 1_000;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
-    }
+    // Two events an order: its order.created and its payment.authorized.
+    await produceAtRate(bench.producer, orderStream(config, Array.from({ length: count }, (_, i) => `ORD-${id}-${i}`)), offeredPerSecond * 2);
     await until(async () => collector.messages.length, (n) => n >= count, 300_000, `all ${count} orders fulfilled`, 500);
+    const inbound = await collectTopic(bench.kafka, config.topics.orderEvents, `${id}-bench-inbound`);
+    const created = new Map<string, number>();
+    try {
+      await until(async () => inbound.messages.length, (n) => n >= count, 60_000, `reading back ${count} order.created events`);
+      for (const message of inbound.messages) created.set(message.key!.toString(), Number(message.timestamp));
+    } finally {
+      await inbound.stop();
+    }
     const registry = createSchemaRegistry(config);
     const done = await Promise.all(
       collector.messages.map(async (message) => ({ record: (await registry.decode(message.value!)) as FulfillmentOrderRecord, at: Number(message.timestamp) })),
