@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { getHeapStatistics } from 'node:v8';
 import { Registry } from 'prom-client';
 import { loadConfig, requireAll, type Config, type Env } from '../config/config.ts';
 import { startProbeServer } from '../observability/http.ts';
@@ -33,7 +34,8 @@ export async function runRoles(roles: Record<string, Role>, options: { env?: Nod
   const running: [string, RunningRole][] = [];
   for (const [name, role] of Object.entries(roles)) running.push([name, await role.start(config, logger, registry)]);
   const probes = await startProbeServer({ ...config.http, registry, ready: () => running.every(([, role]) => role.isReady()) });
-  logger.info({ roles: Object.keys(roles), probes: probes.url }, 'started');
+  // The heap budget the process was started with (src/cli/node-flags.mjs): the first thing to check when its memory surprises.
+  logger.info({ roles: Object.keys(roles), probes: probes.url, heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20) }, 'started');
 
   const signal = await untilStopSignal();
   logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -93,3 +93,30 @@ export async function until<T>(read: () => Promise<T>, done: (value: T) => boole
 }
 
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+
+/** CPU seconds a process has used so far (user + system), from /proc; NaN once it is gone. */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return stat === '' ? Number.NaN : (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+// USER_HZ: 100 on every Linux this runs on.
+const CLOCK_TICKS = 100;
+
+/** The local Temporal dev server serving `address` (host:port), found by its command line; undefined for a remote one. */
+export async function temporalServerPid(address: string): Promise<number | undefined> {
+  const port = address.split(':').at(-1)!;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const args = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (args.includes('start-dev') && args[args.indexOf('--port') + 1] === port) return Number(entry);
+  }
+  return undefined;
+}
+
+/** The machine's busy CPU time so far, in core-seconds, from /proc/stat. */
+export async function machineBusySeconds(): Promise<number> {
+  const [, ...ticks] = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).map(Number);
+  const idle = ticks[3]! + ticks[4]!;
+  return (ticks.slice(0, 8).reduce((sum, n) => sum + n, 0) - idle) / CLOCK_TICKS;
+}

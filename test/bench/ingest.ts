@@ -3,6 +3,7 @@ import { orderEvent, toRecord, type KafkaRecord } from '../../src/dev/standins/e
 import { decodeEvent } from '../../src/event/envelope.ts';
 import { routeEvent, routerSettings } from '../../src/router/routes.ts';
 import { signalWithStart } from '../../src/signal/signal-with-start.ts';
+import { runOms } from '../support/cli.ts';
 import { startRole } from '../support/role-process.ts';
 import { produceBacklog, until, type Bench } from './harness.ts';
 
@@ -15,6 +16,9 @@ export interface DrainFigures {
   events: number;
   eventsPerSecond: number;
   peakRssMb: number;
+  /** The instance that drained it, and its inbound topic, for a replay of the same events. */
+  env: Record<string, string>;
+  topic: string;
 }
 
 /**
@@ -32,10 +36,22 @@ export async function drainBacklog(bench: Bench, count: number, inFlight = 64): 
     const first = { at: performance.now(), n: await signalled() };
     await until(signalled, (n) => n >= count, count * 50 + 60_000, `ingest signalling all ${count} events`, 100);
     const seconds = (performance.now() - first.at) / 1_000;
-    return { events: count, eventsPerSecond: (count - first.n) / seconds, peakRssMb: await ingest.peakRssMb() };
+    return { events: count, eventsPerSecond: (count - first.n) / seconds, peakRssMb: await ingest.peakRssMb(), env, topic: config.topics.orderEvents };
   } finally {
     await ingest.kill('SIGKILL');
   }
+}
+
+/**
+ * `oms replay` of a drained backlog, as an operator runs it: the whole topic from the beginning, with
+ * the same in-flight count. Its rate is the one it reports, from the first event read to the last.
+ */
+export async function replayBacklog(drained: DrainFigures): Promise<{ events: number; eventsPerSecond: number }> {
+  const result = await runOms(['replay', '--topic', drained.topic, '--from', new Date(0).toISOString()], drained.env, drained.events * 50 + 120_000);
+  const said = /reprocessed (\d+),.*\((\d+) events\/s over/.exec(result.stdout);
+  if (result.code !== 0 || !said) throw new Error(`oms replay failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+  if (Number(said[1]) !== drained.events) throw new Error(`oms replay reprocessed ${said[1]} of ${drained.events} events: ${result.stdout.trim()}`);
+  return { events: drained.events, eventsPerSecond: Number(said[2]) };
 }
 
 /** The floor under ingest: the same signal-with-start calls from a plain loop, `inFlight` at once. */

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { FulfillmentOrderRecord } from '../../src/avro/schemas.ts';
 import { createSchemaRegistry } from '../../src/avro/publisher.ts';
 import { startPaymentProviderStandin } from '../../src/dev/standins/payment-provider.ts';
@@ -5,7 +6,7 @@ import { startStorefrontStandin } from '../../src/dev/standins/storefront.ts';
 import { collectTopic } from '../../src/service/kafka.ts';
 import { orderStream, produceAtRate } from '../support/order-records.ts';
 import { startRole } from '../support/role-process.ts';
-import { percentile, until, type Bench } from './harness.ts';
+import { cpuSeconds, machineBusySeconds, percentile, temporalServerPid, until, type Bench } from './harness.ts';
 
 export interface LoadFigures {
   offeredPerSecond: number;
@@ -15,6 +16,10 @@ export interface LoadFigures {
   p99Ms: number;
   storefrontPerSecond: number;
   storefront429: number;
+  /** Cores used while the orders were offered and fulfilled: each process, and the whole machine. */
+  cores: { temporal: number; worker: number; ingest: number; standins: number; machine: number };
+  /** What held the rate: the storefront limit, the CPU, or neither (offered below saturation). */
+  bound: string;
 }
 
 /**
@@ -34,9 +39,30 @@ export async function ordersUnderLoad(bench: Bench, offeredPerSecond: number, se
     // The worker has created the fulfillment topic by now.
     const collector = (fulfilled = await collectTopic(bench.kafka, config.topics.fulfillment, `${id}-bench-reader`));
     const count = offeredPerSecond * seconds;
+    const temporal = await temporalServerPid(bench.stack.temporalAddress);
+    const [ingest, worker] = roles;
+    const usage = async () => ({
+      at: performance.now(),
+      temporal: temporal === undefined ? Number.NaN : await cpuSeconds(temporal),
+      worker: await cpuSeconds(worker!.pid),
+      ingest: await cpuSeconds(ingest!.pid),
+      // The stand-ins answer in this process.
+      standins: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+      machine: await machineBusySeconds(),
+    });
+    const before = await usage();
     // Two events an order: its order.created and its payment.authorized.
     await produceAtRate(bench.producer, orderStream(config, Array.from({ length: count }, (_, i) => `ORD-${id}-${i}`)), offeredPerSecond * 2);
     await until(async () => collector.messages.length, (n) => n >= count, 300_000, `all ${count} orders fulfilled`, 500);
+    const after = await usage();
+    const wall = (after.at - before.at) / 1_000;
+    const cores = {
+      temporal: (after.temporal - before.temporal) / wall,
+      worker: (after.worker - before.worker) / wall,
+      ingest: (after.ingest - before.ingest) / wall,
+      standins: (after.standins - before.standins) / wall,
+      machine: (after.machine - before.machine) / wall,
+    };
     const inbound = await collectTopic(bench.kafka, config.topics.orderEvents, `${id}-bench-inbound`);
     const created = new Map<string, number>();
     try {
@@ -55,14 +81,27 @@ export async function ordersUnderLoad(bench: Bench, offeredPerSecond: number, se
     const times = [...firstByOrder.values()].sort((a, b) => a - b);
     const stats = storefront.stats();
     const busySeconds = Object.values(stats.perSecond);
+    const storefrontPerSecond = busySeconds.reduce((sum, n) => sum + n, 0) / Math.max(1, busySeconds.length);
+    const fulfilledPerSecond = (times.length - 1) / ((times.at(-1)! - times[0]!) / 1_000);
+    const machineCores = availableParallelism();
+    const bound =
+      fulfilledPerSecond >= 0.95 * offeredPerSecond
+        ? 'none: the offered rate'
+        : storefrontPerSecond >= 0.9 * 150
+          ? 'the storefront limit'
+          : cores.machine >= 0.85 * machineCores
+            ? `CPU (${cores.machine.toFixed(2)} of ${machineCores} cores busy)`
+            : 'neither the limit nor the CPU: latency in the Temporal server';
     return {
       offeredPerSecond,
       orders: firstByOrder.size,
-      fulfilledPerSecond: (times.length - 1) / ((times.at(-1)! - times[0]!) / 1_000),
+      fulfilledPerSecond,
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
-      storefrontPerSecond: busySeconds.reduce((sum, n) => sum + n, 0) / Math.max(1, busySeconds.length),
+      storefrontPerSecond,
       storefront429: stats.rejected,
+      cores,
+      bound,
     };
   } finally {
     await fulfilled?.stop();

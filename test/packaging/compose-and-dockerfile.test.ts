@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
+import { nodeFlagsFor } from '../../src/cli/node-flags.mjs';
 import { loadConfig, required } from '../../src/config/config.ts';
 import { INFRA_SERVICES } from '../../src/dev/docker/compose.ts';
 
@@ -69,6 +70,8 @@ describe('docker-compose.yml', async () => {
       expect(required(config.storefront.baseUrl, 'STOREFRONT_BASE_URL')).toBe('http://standins:8190');
       expect(config.storefront.limiterRedisUrl).toBe('redis://redis:6379');
       expect(config.http.host).toBe('0.0.0.0');
+      // The image starts node on oms.ts directly, so the heap budget the `oms` launcher gives a role comes from here.
+      expect(service.environment?.NODE_OPTIONS?.split(' ') ?? [], name).toEqual(nodeFlagsFor(role, ''));
     }
   });
 });

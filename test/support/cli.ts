@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { nodeFlagsFor } from '../../src/cli/node-flags.mjs';
 
 export const omsEntry = path.resolve(import.meta.dirname, '../../src/cli/oms.ts');
 
@@ -18,9 +19,9 @@ export function runOms(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_00
   });
 }
 
-/** Starts a long-running `oms <args>`; its output is collected for assertions. */
+/** Starts a long-running `oms <args>`, with the role's heap budget as the `oms` launcher gives it; its output is collected for assertions. */
 export function spawnOms(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [omsEntry, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlagsFor(args[0], env.NODE_OPTIONS ?? ''), omsEntry, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
