@@ -65,7 +65,7 @@ const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void
   },
   async orders(bench, figures) {
     const seconds = bench.quick ? 8 : 30;
-    for (const offered of bench.quick ? [5] : [8, 40]) {
+    for (const offered of bench.quick ? [3] : [4, 8, 40]) {
       const load = await ordersUnderLoad(bench, offered, seconds);
       figures.push({
         name:
