@@ -71,6 +71,7 @@ export class IngestConsumer {
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.joined = false;
       options.logger.error({ error: payload.error.message, restart: payload.restart }, 'consumer crashed');
+      if (!payload.restart && !this.stopping.signal.aborted) void this.rejoinAfterFatalCrash();
     });
     this.consumer.on(this.consumer.events.REBALANCING, () => {
       this.joined = false;
@@ -87,6 +88,10 @@ export class IngestConsumer {
    * does it side by side with its other start-up steps); after a crash, `beforeRestart` does it.
    */
   async start(): Promise<void> {
+    await this.join();
+  }
+
+  private async join(): Promise<void> {
     await this.consumer.connect();
     // A new group starts at the beginning: events published before ingest first ran are not skipped.
     await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
@@ -114,6 +119,29 @@ export class IngestConsumer {
       }
     }
     return false;
+  }
+
+  /**
+   * kafkajs gives up on a consumer for good after some errors it calls non-retriable, among them
+   * "Failed to find group coordinator", which a broker in controlled shutdown (a rolling restart, `oms
+   * dev down`) answers before it refuses connections. The process would then idle, unready, forever.
+   * So ingest joins again itself, as kafkajs does after a retriable crash; nothing was committed past
+   * what Temporal accepted, so the new member resumes from there.
+   */
+  private async rejoinAfterFatalCrash(): Promise<void> {
+    for (let attempt = 1; !this.stopping.signal.aborted; attempt += 1) {
+      await sleep(Math.min(1_000 * attempt, 5_000), undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      if (this.stopping.signal.aborted) return;
+      try {
+        await this.takeOver();
+        await this.join();
+        this.options.logger.warn({ attempt }, 'consumer joining the group again after a crash kafkajs does not recover from');
+        return;
+      } catch (error) {
+        this.options.logger.warn({ attempt, error: (error as Error).message }, 'consumer could not rejoin the group yet');
+        await this.consumer.disconnect().catch(() => undefined);
+      }
+    }
   }
 
   /**

@@ -5,7 +5,7 @@ import { routeEvent, routerSettings } from '../../src/router/routes.ts';
 import { signalWithStart } from '../../src/signal/signal-with-start.ts';
 import { runOms } from '../support/cli.ts';
 import { startRole } from '../support/role-process.ts';
-import { produceBacklog, until, type Bench } from './harness.ts';
+import { cpuSeconds, produceBacklog, temporalServerPid, until, type Bench } from './harness.ts';
 
 /** `count` order.created events of distinct orders: each one starts a workflow, the costliest signal-with-start. */
 export function newOrders(prefix: string, count: number): KafkaRecord[] {
@@ -15,6 +15,8 @@ export function newOrders(prefix: string, count: number): KafkaRecord[] {
 export interface DrainFigures {
   events: number;
   eventsPerSecond: number;
+  /** CPU milliseconds per event of the process that signalled, and of the Temporal server, over the same span. */
+  cpuMsPerEvent: { client: number; temporal: number };
   peakRssMb: number;
   /** The instance that drained it, and its inbound topic, for a replay of the same events. */
   env: Record<string, string>;
@@ -33,10 +35,12 @@ export async function drainBacklog(bench: Bench, count: number, inFlight = 64): 
   try {
     const signalled = () => ingest.counter('oms_ingest_events_signalled_total');
     await until(signalled, (n) => n > 0, 120_000, 'the first signal');
+    const cpu = await cpuMeter(bench, () => cpuSeconds(ingest.pid));
     const first = { at: performance.now(), n: await signalled() };
     await until(signalled, (n) => n >= count, count * 50 + 60_000, `ingest signalling all ${count} events`, 100);
     const seconds = (performance.now() - first.at) / 1_000;
-    return { events: count, eventsPerSecond: (count - first.n) / seconds, peakRssMb: await ingest.peakRssMb(), env, topic: config.topics.orderEvents };
+    const cpuMsPerEvent = await cpu.perEvent(count - first.n);
+    return { events: count, eventsPerSecond: (count - first.n) / seconds, cpuMsPerEvent, peakRssMb: await ingest.peakRssMb(), env, topic: config.topics.orderEvents };
   } finally {
     await ingest.kill('SIGKILL');
   }
@@ -55,14 +59,33 @@ export async function replayBacklog(drained: DrainFigures): Promise<{ events: nu
 }
 
 /** The floor under ingest: the same signal-with-start calls from a plain loop, `inFlight` at once. */
-export async function bareSignalWithStart(bench: Bench, count: number, inFlight: number): Promise<{ events: number; eventsPerSecond: number }> {
+export async function bareSignalWithStart(
+  bench: Bench,
+  count: number,
+  inFlight: number,
+): Promise<{ events: number; eventsPerSecond: number; cpuMsPerEvent: { client: number; temporal: number } }> {
   const { id, config } = bench.service();
   const router = routerSettings(config);
   const commands = newOrders(id, count).map((record) =>
     routeEvent(decodeEvent({ key: Buffer.from(record.key), value: Buffer.from(record.value), headers: record.headers }, config.ingest.maxEventBytes), router),
   );
   const limit = pLimit(inFlight);
+  const cpu = await cpuMeter(bench, async () => process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6);
   const started = performance.now();
   await Promise.all(commands.map((command) => limit(() => signalWithStart(bench.temporal, command))));
-  return { events: count, eventsPerSecond: count / ((performance.now() - started) / 1_000) };
+  const eventsPerSecond = count / ((performance.now() - started) / 1_000);
+  return { events: count, eventsPerSecond, cpuMsPerEvent: await cpu.perEvent(count) };
+}
+
+/** CPU spent from now on by the signalling process (`client`) and by the local Temporal server. */
+async function cpuMeter(bench: Bench, client: () => Promise<number>) {
+  const serverPid = await temporalServerPid(bench.stack.temporalAddress);
+  const server = () => (serverPid === undefined ? Promise.resolve(Number.NaN) : cpuSeconds(serverPid));
+  const start = { client: await client(), temporal: await server() };
+  return {
+    perEvent: async (events: number) => ({
+      client: ((await client()) - start.client) * 1_000 / events,
+      temporal: ((await server()) - start.temporal) * 1_000 / events,
+    }),
+  };
 }

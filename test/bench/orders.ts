@@ -18,6 +18,7 @@ export interface LoadFigures {
   storefront429: number;
   /** Cores used while the orders were offered and fulfilled: each process, and the whole machine. */
   cores: { temporal: number; worker: number; ingest: number; standins: number; machine: number };
+  workerPeakRssMb: number;
   /** What held the rate: the storefront limit, the CPU, or neither (offered below saturation). */
   bound: string;
 }
@@ -71,6 +72,7 @@ export async function ordersUnderLoad(bench: Bench, offeredPerSecond: number, se
     } finally {
       await inbound.stop();
     }
+    const workerPeakRssMb = await worker!.peakRssMb();
     const registry = createSchemaRegistry(config);
     const done = await Promise.all(
       collector.messages.map(async (message) => ({ record: (await registry.decode(message.value!)) as FulfillmentOrderRecord, at: Number(message.timestamp) })),
@@ -101,6 +103,7 @@ export async function ordersUnderLoad(bench: Bench, offeredPerSecond: number, se
       storefrontPerSecond,
       storefront429: stats.rejected,
       cores,
+      workerPeakRssMb,
       bound,
     };
   } finally {

@@ -39,6 +39,9 @@ const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void
         await drainBacklog(bench, count / 2, inFlight),
         await bareSignalWithStart(bench, count / 2, inFlight),
       ];
+      for (const [i, run] of runs.entries()) {
+        console.error(`[bench]   ${i === 1 || i === 2 ? 'ingest' : 'bare  '} ${run.eventsPerSecond.toFixed(1)}/s, CPU ms/event: client ${run.cpuMsPerEvent.client.toFixed(2)}, Temporal ${run.cpuMsPerEvent.temporal.toFixed(2)}`);
+      }
       const mean = (pair: { eventsPerSecond: number }[]) => pair.reduce((sum, run) => sum + run.eventsPerSecond, 0) / pair.length;
       figures.push({
         name: `ingest events/s, ${inFlight} in flight`,
@@ -47,7 +50,7 @@ const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void
         baseline: mean([runs[0]!, runs[3]!]),
         baselineName: `bare signal-with-start loop, ${inFlight} in flight`,
         target: '>= 0.9',
-        detail: runs.map(({ events, eventsPerSecond }) => ({ events, eventsPerSecond })),
+        detail: runs.map(({ events, eventsPerSecond, cpuMsPerEvent }) => ({ events, eventsPerSecond, cpuMsPerEvent })),
       });
     }
   },

@@ -1,3 +1,4 @@
+import { PartitionAssigners, type PartitionAssigner } from 'kafkajs';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { randomPort } from '../support/names.ts';
 import { orderEvent, toRecord } from '../../src/dev/standins/events.ts';
@@ -46,6 +47,45 @@ test('oms ingest serves /healthz, /readyz and /metrics, processes events, and ex
     expect(await uncommitted(service.kafka, service.config.ingest.groupId, service.config.topics.orderEvents)).toBe(0);
   } finally {
     ingest.child.kill('SIGKILL');
+  }
+});
+
+test('a consumer of another kind in the group (a console consumer, range assignor) refuses ingest at the join, an error kafkajs never retries: ingest joins itself once it left, without a restart', { timeout: 120_000 }, async () => {
+  // The broker refuses a join whose assignor matches none of the members' (INCONSISTENT_GROUP_PROTOCOL), and kafkajs
+  // then gives up on the consumer for good, as it does for "Failed to find group coordinator" during a broker's
+  // controlled shutdown: the process lives on, consuming nothing.
+  const range: PartitionAssigner = (config) => ({ ...PartitionAssigners.roundRobin(config), name: 'range' });
+  const intruder = service.kafka.consumer({ groupId: service.config.ingest.groupId, partitionAssigners: [range] });
+  const elsewhere = `${service.id}-elsewhere`;
+  const admin = service.kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: elsewhere, numPartitions: 1 }] }).finally(() => admin.disconnect());
+  const intruderJoined = new Promise((resolve) => intruder.on(intruder.events.GROUP_JOIN, resolve));
+  await intruder.connect();
+  await intruder.subscribe({ topics: [elsewhere] });
+  await intruder.run({ eachMessage: async () => undefined });
+  await intruderJoined;
+
+  const port = randomPort();
+  const ingest = spawnOms(['ingest'], { ...service.env, HTTP_PORT: port });
+  try {
+    const lines = () => ingest.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const crash = await vi.waitFor(() => lines().find((line) => line.msg === 'consumer crashed') ?? Promise.reject(new Error('no crash yet')), { timeout: 60_000, interval: 250 });
+    expect(crash).toMatchObject({ restart: false });
+    expect(String(crash.error)).toMatch(/incompatible/);
+    const orderId = service.orderId('rejoin');
+    const event = orderEvent('order.created', orderId);
+    await service.produce(service.config.topics.orderEvents, [toRecord(event)]);
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
+
+    await intruder.disconnect();
+    await vi.waitFor(async () => expect((await service.orderStatus(orderId)).appliedEvents).toEqual([{ eventId: event.id, type: 'order.created' }]), { timeout: 30_000, interval: 250 });
+    await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200), { timeout: 10_000, interval: 250 });
+    expect(ingest.child.exitCode).toBeNull();
+  } finally {
+    await intruder.disconnect();
+    ingest.child.kill('SIGKILL');
+    await ingest.exited;
   }
 });
 
