@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { hideKnownKafkajsWarning } from '../observability/known-warnings.ts';
 import { registerConfigCommand } from './config.ts';
+import { registerKeysCommand } from './keys.ts';
 import { loadDevTooling } from './dev-tooling.ts';
 import { registerOperatorCommands } from './operate.ts';
 import { registerRoleCommands } from './roles.ts';
@@ -26,6 +27,7 @@ const devTooling = ROLE_COMMANDS.has(process.argv[2] ?? '') ? undefined : await 
 registerRoleCommands(program, devTooling);
 registerOperatorCommands(program);
 registerConfigCommand(program);
+registerKeysCommand(program);
 registerTailCommand(program, devTooling);
 devTooling?.register(program);
 

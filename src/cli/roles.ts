@@ -30,12 +30,20 @@ export async function runRoles(roles: Record<string, Role>, options: { env?: Nod
   const config = loadConfig(options.env);
   requireAll(Object.values(roles).flatMap((role) => role.needs(config)));
   const logger = createLogger(config.log);
+  // Every role talks to Temporal: a missing or bad key ring stops start-up here, before anything connects.
+  const { temporalSettings } = await import('../temporal/factory.ts');
+  const encryption = temporalSettings(config).encryption;
+  if (encryption === 'off') logger.warn('TEMPORAL_ENCRYPTION=off: workflow inputs, signals, results and failures go to Temporal as plain JSON');
   const registry = withDefaultMetrics(new Registry());
   const running: [string, RunningRole][] = [];
   for (const [name, role] of Object.entries(roles)) running.push([name, await role.start(config, logger, registry)]);
   const probes = await startProbeServer({ ...config.http, registry, ready: () => running.every(([, role]) => role.isReady()) });
   // The heap budget the process was started with (src/cli/node-flags.mjs): the first thing to check when its memory surprises.
-  logger.info({ roles: Object.keys(roles), probes: probes.url, heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20) }, 'started');
+  logger.info(
+    { roles: Object.keys(roles), probes: probes.url, heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
+      payloadEncryption: encryption === 'off' ? 'off' : `AES-256-GCM, active key ${encryption.activeId}` },
+    'started',
+  );
 
   const signal = await untilStopSignal();
   logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');

@@ -51,6 +51,16 @@ export const ENV_SCHEMA = z.object({
   TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional().describe('Client certificate (PEM) for mTLS to Temporal'),
   TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional().describe('Client private key (PEM) for mTLS to Temporal'),
   TEMPORAL_API_KEY: z.string().min(1).optional().describe('Temporal Cloud API key (secret)'),
+  TEMPORAL_ENCRYPTION: z
+    .enum(['on', 'off'], { error: 'expected on or off' })
+    .default('on')
+    .describe('Encrypt every Temporal payload (inputs, signals, results, failures) with AES-256-GCM; off stores them as plain JSON, and each role says so at start'),
+  TEMPORAL_ENCRYPTION_KEYS: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Key ring for Temporal payloads (secret), JSON: {"active": "<id>", "keys": {"<id>": "<32 bytes, base64>"}}; `oms keys new` makes one'),
+  TEMPORAL_ENCRYPTION_KEYS_FILE: z.string().min(1).optional().describe('A file holding that key ring (a mounted Secret), instead of TEMPORAL_ENCRYPTION_KEYS'),
   SCHEMA_REGISTRY_USERNAME: z.string().min(1).optional().describe('Schema registry basic-auth username'),
   SCHEMA_REGISTRY_PASSWORD: z.string().min(1).optional().describe('Schema registry basic-auth password (secret)'),
 
@@ -116,7 +126,7 @@ export const ENV_SCHEMA = z.object({
 });
 
 /** Values `oms config` masks: they never reach the terminal or the logs. */
-export const SECRET_VARIABLES = new Set<keyof Env>(['KAFKA_SASL_PASSWORD', 'TEMPORAL_API_KEY', 'SCHEMA_REGISTRY_PASSWORD']);
+export const SECRET_VARIABLES = new Set<keyof Env>(['KAFKA_SASL_PASSWORD', 'TEMPORAL_API_KEY', 'TEMPORAL_ENCRYPTION_KEYS', 'SCHEMA_REGISTRY_PASSWORD']);
 
 export type Env = z.infer<typeof ENV_SCHEMA>;
 
@@ -165,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       clientKeyPath: e.TEMPORAL_TLS_KEY_PATH,
       apiKey: e.TEMPORAL_API_KEY,
       uiUrl: e.TEMPORAL_UI_URL,
+      encryption: { enabled: e.TEMPORAL_ENCRYPTION === 'on', keys: e.TEMPORAL_ENCRYPTION_KEYS, keysFile: e.TEMPORAL_ENCRYPTION_KEYS_FILE },
     },
     redis: { url: e.REDIS_URL },
     topics: {

@@ -1,3 +1,5 @@
+import { ensureDevKeyRing } from './dev-keys.ts';
+
 /**
  * The contract between a running stack and everything that uses it: `oms dev up` prints these
  * as environment lines, the test harness hands them to tests, and the service reads them from env.
@@ -11,6 +13,8 @@ export interface StackEndpoints {
   /** host:port of the Temporal frontend. */
   temporalAddress: string;
   redisUrl: string;
+  /** The key ring the stack's Temporal payloads are encrypted with (see src/temporal/key-ring.ts). */
+  temporalKeysFile: string;
 }
 
 const ENV_NAMES = {
@@ -18,6 +22,7 @@ const ENV_NAMES = {
   schemaRegistryUrl: 'SCHEMA_REGISTRY_URL',
   temporalAddress: 'TEMPORAL_ADDRESS',
   redisUrl: 'REDIS_URL',
+  temporalKeysFile: 'TEMPORAL_ENCRYPTION_KEYS_FILE',
 } as const satisfies Record<keyof StackEndpoints, string>;
 
 export function endpointsToEnv(endpoints: StackEndpoints): Record<string, string> {
@@ -28,12 +33,15 @@ export function endpointsToEnvLines(endpoints: StackEndpoints): string[] {
   return Object.entries(endpointsToEnv(endpoints)).map(([name, value]) => `${name}=${value}`);
 }
 
-/** The endpoints named by the environment, or undefined unless all four are set. */
+/**
+ * The endpoints named by the environment, or undefined unless all four are set. Without a key ring
+ * file named too, the local one (made if missing) serves: a stack of one's own, for tests and benchmarks.
+ */
 export function endpointsFromEnv(env: NodeJS.ProcessEnv): StackEndpoints | undefined {
   const kafkaBrokers = env[ENV_NAMES.kafkaBrokers];
   const schemaRegistryUrl = env[ENV_NAMES.schemaRegistryUrl];
   const temporalAddress = env[ENV_NAMES.temporalAddress];
   const redisUrl = env[ENV_NAMES.redisUrl];
   if (!kafkaBrokers || !schemaRegistryUrl || !temporalAddress || !redisUrl) return undefined;
-  return { kafkaBrokers, schemaRegistryUrl, temporalAddress, redisUrl };
+  return { kafkaBrokers, schemaRegistryUrl, temporalAddress, redisUrl, temporalKeysFile: env[ENV_NAMES.temporalKeysFile] || ensureDevKeyRing() };
 }

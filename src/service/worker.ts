@@ -15,7 +15,7 @@ import { routerSettings } from '../router/routes.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createWorkerMetrics } from '../observability/metrics.ts';
 import type { Registry } from 'prom-client';
-import { createTemporalClient, temporalSettings } from '../temporal/factory.ts';
+import { createTemporalClient, FAILURE_CONVERTER_PATH, temporalSettings } from '../temporal/factory.ts';
 import { createTemporalWorker, createWorkerConnection } from '../temporal/worker-factory.ts';
 import { watchTemporal } from '../temporal/watch.ts';
 import { createIdempotentProducer, createKafka, ensureTopics } from './kafka.ts';
@@ -62,7 +62,11 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
   const storefrontClient = () => (storefront ??= new StorefrontClient(required(storefrontUrl, 'STOREFRONT_BASE_URL'), budget!));
 
   if (groups.includes('workflows')) {
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: Runtime.instance().logger });
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath,
+      ...(settings.encryption === 'off' ? {} : { failureConverterPath: FAILURE_CONVERTER_PATH }),
+      logger: Runtime.instance().logger,
+    });
     specs.push({ taskQueue: config.taskQueues.orders, options: { taskQueue: config.taskQueues.orders, workflowBundle } });
   }
   if (groups.includes('storefront')) {

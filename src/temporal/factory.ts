@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { required, type Config } from '../config/config.ts';
+import { ConfigError, required, type Config } from '../config/config.ts';
 import type { DataConverter } from '@temporalio/common';
+import { EncryptionCodec } from './encryption-codec.ts';
+import { loadKeyRing, type KeyRing } from './key-ring.ts';
 
 /**
  * The one place Temporal clients are built (workers: worker-factory.ts, on the same settings, security
@@ -16,11 +19,23 @@ export interface TemporalSettings {
   clientCertPath?: string;
   clientKeyPath?: string;
   apiKey?: string;
+  /** The keys payloads are encrypted with; 'off' stores them as plain JSON. */
+  encryption: KeyRing | 'off';
 }
 
-/** Settings from config; a role that connects to Temporal can't run without TEMPORAL_ADDRESS. */
+/**
+ * Settings from config; a role that connects to Temporal can't run without TEMPORAL_ADDRESS, nor, while
+ * TEMPORAL_ENCRYPTION is on (the default), without a key ring: both stop it at start.
+ */
 export function temporalSettings(config: Config): TemporalSettings {
-  return { ...config.temporal, address: required(config.temporal.address, 'TEMPORAL_ADDRESS') };
+  const { encryption, ...temporal } = config.temporal;
+  const ring = encryption.enabled ? loadKeyRing(encryption) : undefined;
+  if (encryption.enabled && !ring) {
+    throw new ConfigError(
+      'invalid configuration: TEMPORAL_ENCRYPTION_KEYS: required while TEMPORAL_ENCRYPTION is on (or TEMPORAL_ENCRYPTION_KEYS_FILE; `oms keys new` makes a ring; TEMPORAL_ENCRYPTION=off stores payloads as plain JSON)',
+    );
+  }
+  return { ...temporal, address: required(config.temporal.address, 'TEMPORAL_ADDRESS'), encryption: ring ?? 'off' };
 }
 
 export function connectionSecurity(settings: TemporalSettings) {
@@ -32,9 +47,12 @@ export function connectionSecurity(settings: TemporalSettings) {
   };
 }
 
-/** Client and worker must agree on payload encoding, so both take it from here. */
-export function dataConverter(): DataConverter {
-  return {};
+/** For the workflow bundle, which must be built with the failure converter the workers use. */
+export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.ts', import.meta.url));
+
+/** Client, worker and replay must agree on payload encoding, so all take it from here. */
+export function dataConverter(settings: Pick<TemporalSettings, 'encryption'>): DataConverter {
+  return settings.encryption === 'off' ? {} : { payloadCodecs: [new EncryptionCodec(settings.encryption)], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
 
 export interface ClientOptions {
@@ -54,7 +72,7 @@ export async function createTemporalClient(settings: TemporalSettings, options: 
     // would stay down well after the server is back. Retry the connection at least once a second.
     channelArgs: { 'grpc.max_reconnect_backoff_ms': 1_000 },
   });
-  return new Client({ connection, namespace: settings.namespace, dataConverter: dataConverter() });
+  return new Client({ connection, namespace: settings.namespace, dataConverter: dataConverter(settings) });
 }
 
 /** A cheap call that succeeds only while the frontend answers: the probe behind ingest's recovery watch. */

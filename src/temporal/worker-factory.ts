@@ -29,5 +29,5 @@ export async function createWorkerConnection(settings: TemporalSettings): Promis
 export type TemporalWorkerOptions = Omit<WorkerOptions, 'connection' | 'namespace' | 'dataConverter'>;
 
 export function createTemporalWorker(connection: NativeConnection, settings: TemporalSettings, options: TemporalWorkerOptions): Promise<Worker> {
-  return Worker.create({ ...options, connection, namespace: settings.namespace, dataConverter: dataConverter() });
+  return Worker.create({ ...options, connection, namespace: settings.namespace, dataConverter: dataConverter(settings) });
 }

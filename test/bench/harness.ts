@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../../src/config/config.ts';
 import { endpointsFromEnv, type StackEndpoints } from '../../src/dev/endpoints.ts';
 import { ensureTopics } from '../../src/service/kafka.ts';
 import { createTemporalClient } from '../../src/temporal/factory.ts';
+import { loadKeyRing } from '../../src/temporal/key-ring.ts';
 import { uniqueName } from '../support/names.ts';
 import { serviceEnv } from '../support/service-env.ts';
 
@@ -35,7 +36,7 @@ export async function openBench(quick: boolean, progress: (line: string) => void
   const kafka = new Kafka({ clientId: 'oms-bench', brokers: endpoints.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const temporal = await createTemporalClient({ address: endpoints.temporalAddress, namespace: 'default' });
+  const temporal = await createTemporalClient({ address: endpoints.temporalAddress, namespace: 'default', encryption: loadKeyRing({ keysFile: endpoints.temporalKeysFile })! });
   return {
     quick,
     stack: endpoints,

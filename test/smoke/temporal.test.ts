@@ -1,13 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { expect, inject, test } from 'vitest';
 import { createTemporalClient } from '../../src/temporal/factory.ts';
+import { loadKeyRing } from '../../src/temporal/key-ring.ts';
 import { createTemporalWorker, createWorkerConnection } from '../../src/temporal/worker-factory.ts';
 import { createSmokeActivities } from '../fixtures/smoke-activities.ts';
 import { smokeWorkflow } from '../fixtures/smoke-workflows.ts';
 import { uniqueName } from '../support/names.ts';
 
 test('a workflow runs its activity on a real worker and returns the result', async () => {
-  const settings = { address: inject('stack').temporalAddress, namespace: 'default' };
+  const stack = inject('stack');
+  const settings = { address: stack.temporalAddress, namespace: 'default', encryption: loadKeyRing({ keysFile: stack.temporalKeysFile })! };
   const taskQueue = uniqueName('smoke-queue');
   const connection = await createWorkerConnection(settings);
   const worker = await createTemporalWorker(connection, settings, {

@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { devKeyRingFile } from '../../src/dev/dev-keys.ts';
 import type { StackEndpoints } from '../../src/dev/endpoints.ts';
+import { cachePaths } from '../../src/dev/native/paths.ts';
 import type { OwnedProcess } from '../../src/dev/native/process.ts';
 import type { ServiceName } from '../../src/dev/native/services.ts';
 import { omsEntry, type CliResult } from './cli.ts';
@@ -44,6 +46,8 @@ export async function privateStack(portBase: number, overrides: NodeJS.ProcessEn
       schemaRegistryUrl: `http://127.0.0.1:${env.OMS_DEV_SCHEMA_REGISTRY_PORT}/apis/ccompat/v7`,
       temporalAddress: `127.0.0.1:${env.OMS_DEV_TEMPORAL_PORT}`,
       redisUrl: `redis://127.0.0.1:${env.OMS_DEV_REDIS_PORT}`,
+      // Made by its first `oms dev up`.
+      temporalKeysFile: devKeyRingFile(cachePaths(undefined, stateDir)),
     },
     dev: (...args) =>
       new Promise((resolve) => {

@@ -10,6 +10,7 @@ export function serviceEnv(stack: StackEndpoints, id: string, urls: { storefront
     SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
     TEMPORAL_ADDRESS: stack.temporalAddress,
     REDIS_URL: stack.redisUrl,
+    TEMPORAL_ENCRYPTION_KEYS_FILE: stack.temporalKeysFile,
     TOPIC_ORDER_EVENTS: `${id}.commerce.order-events`,
     TOPIC_PAYMENT_EVENTS: `${id}.payments.payment-events`,
     TOPIC_SUPPORT_COMMANDS: `${id}.support.order-commands`,

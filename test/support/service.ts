@@ -11,7 +11,7 @@ import type { WorkerGroup } from '../../src/service/worker-groups.ts';
 import { startPaymentProviderStandin } from '../../src/dev/standins/payment-provider.ts';
 import { startStorefrontStandin } from '../../src/dev/standins/storefront.ts';
 import type { KafkaRecord } from '../../src/dev/standins/events.ts';
-import { createTemporalClient } from '../../src/temporal/factory.ts';
+import { createTemporalClient, temporalSettings } from '../../src/temporal/factory.ts';
 import { orderStatusQuery, orderWorkflowId, type OrderStatus } from '../../src/workflow/definitions.ts';
 import { uniqueName } from './names.ts';
 import { serviceEnv } from './service-env.ts';
@@ -67,7 +67,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   // Plain producer: the tests' own sends needn't be idempotent, and kafkajs's idempotent retries are fragile.
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, maxInFlightRequests: 1 });
   await producer.connect();
-  const temporal = await createTemporalClient({ address: stack.temporalAddress, namespace: 'default' });
+  const temporal = await createTemporalClient(temporalSettings(config));
   const registry = new Registry();
 
   const groups = options.workerGroups ?? undefined;

@@ -4,19 +4,26 @@ import type { StackEndpoints } from '../endpoints.ts';
 import { awaitStackReady } from '../health.ts';
 import { repoRoot } from '../native/paths.ts';
 import { dockerEngineAnswers } from './engine.ts';
+import { ensureDevKeyRing } from '../dev-keys.ts';
 
 const COMPOSE_FILE = path.join(repoRoot, 'docker-compose.yml');
 
 /** The infrastructure services of docker-compose.yml: the dev stack, without the service itself. */
 export const INFRA_SERVICES = ['kafka', 'schema-registry', 'temporal', 'redis'] as const;
 
-/** The endpoints docker-compose.yml publishes on the host: the same ports as the native stack. */
-export const composeEndpoints: StackEndpoints = {
-  kafkaBrokers: '127.0.0.1:9092',
-  schemaRegistryUrl: 'http://127.0.0.1:8081',
-  temporalAddress: '127.0.0.1:7233',
-  redisUrl: 'redis://127.0.0.1:6379',
-};
+/**
+ * The endpoints docker-compose.yml publishes on the host: the same ports as the native stack. Roles run
+ * on the host against it encrypt with the local ring, as on the native stack (made here if missing).
+ */
+export function composeEndpoints(): StackEndpoints {
+  return {
+    kafkaBrokers: '127.0.0.1:9092',
+    schemaRegistryUrl: 'http://127.0.0.1:8081',
+    temporalAddress: '127.0.0.1:7233',
+    redisUrl: 'redis://127.0.0.1:6379',
+    temporalKeysFile: ensureDevKeyRing(),
+  };
+}
 
 async function compose(args: string[]): Promise<void> {
   if (!(await dockerEngineAnswers())) {
@@ -32,8 +39,9 @@ async function compose(args: string[]): Promise<void> {
 
 export async function composeUp(): Promise<StackEndpoints> {
   await compose(['up', '--detach', '--wait', ...INFRA_SERVICES]);
-  await awaitStackReady(composeEndpoints);
-  return composeEndpoints;
+  const endpoints = composeEndpoints();
+  await awaitStackReady(endpoints);
+  return endpoints;
 }
 
 /** Stops the containers; the named volumes (Kafka's log dirs, Temporal's sqlite file) stay for the next `up`. */

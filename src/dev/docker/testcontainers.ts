@@ -14,6 +14,7 @@ export async function startComposeWithTestcontainers(): Promise<{ endpoints: Sta
     environment = environment.withWaitStrategy(`${service}-1`, Wait.forHealthCheck());
   }
   const started = await environment.up([...INFRA_SERVICES]);
-  await awaitStackReady(composeEndpoints);
-  return { endpoints: composeEndpoints, stop: async () => void (await started.down({ removeVolumes: true })) };
+  const endpoints = composeEndpoints();
+  await awaitStackReady(endpoints);
+  return { endpoints, stop: async () => void (await started.down({ removeVolumes: true })) };
 }

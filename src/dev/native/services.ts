@@ -6,7 +6,8 @@ import type { StackEndpoints } from '../endpoints.ts';
 import { kafkaHealth, redisHealth, schemaRegistryHealth, temporalHealth, type HealthCheck } from '../health.ts';
 import { fingerprint, installOnce, runStep } from './install.ts';
 import type { CachePaths } from './paths.ts';
-import { repoRoot } from './paths.ts';
+import { cachePaths, repoRoot } from './paths.ts';
+import { devKeyRingFile } from '../dev-keys.ts';
 import type { SpawnSpec } from './process.ts';
 
 export const APICURIO_VERSION = '3.3.3';
@@ -42,8 +43,9 @@ export function nativePorts() {
 }
 export type NativePorts = ReturnType<typeof nativePorts>;
 
-export function nativeEndpoints(ports: NativePorts): StackEndpoints {
+export function nativeEndpoints(ports: NativePorts, paths = cachePaths()): StackEndpoints {
   return {
+    temporalKeysFile: devKeyRingFile(paths),
     kafkaBrokers: `127.0.0.1:${ports.kafka}`,
     schemaRegistryUrl: `http://127.0.0.1:${ports.schemaRegistry}/apis/ccompat/v7`,
     temporalAddress: `127.0.0.1:${ports.temporal}`,

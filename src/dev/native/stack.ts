@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { StackEndpoints } from '../endpoints.ts';
 import { setGlobalCompatibility, waitUntilHealthy } from '../health.ts';
 import { cachePaths, type CachePaths } from './paths.ts';
+import { ensureDevKeyRing } from '../dev-keys.ts';
 import { findJava, requireMaven, requirePythonVenv, requireRedisServer } from './prerequisites.ts';
 import { isAlive, logTail, spawnDetached, stopOwned, type OwnedProcess } from './process.ts';
 import { nativeEndpoints, nativePorts, nativeServices, SERVICE_NAMES, type NativeService, type ServiceName, type Tools } from './services.ts';
@@ -107,7 +108,8 @@ export async function nativeUp(options: { progress?: Progress; paths?: CachePath
   mkdirSync(paths.logs, { recursive: true });
   mkdirSync(paths.run, { recursive: true });
   const ports = nativePorts();
-  const endpoints = nativeEndpoints(ports);
+  const endpoints = nativeEndpoints(ports, paths);
+  ensureDevKeyRing(endpoints.temporalKeysFile);
   const tools = await resolveTools();
   const state = readState(paths);
   const services = nativeServices({ paths, ports, tools });
@@ -216,5 +218,5 @@ export async function nativeStatus(options: { paths?: CachePaths } = {}): Promis
       return { name: service.name, state: (await service.health()) ? 'up' : 'starting or unhealthy', pid: owned.pid, logFile, data };
     }),
   );
-  return { services, endpoints: nativeEndpoints(ports) };
+  return { services, endpoints: nativeEndpoints(ports, paths) };
 }
