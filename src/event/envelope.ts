@@ -52,7 +52,12 @@ function parseJson(bytes: Buffer | null, what: string): unknown {
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    throw EventProcessingError.permanent('malformed-json', `${what} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    // V8's message quotes the input around the fault (`Unexpected token 'j', ..."{"email": jane.doe@e"...`): a
+    // customer's details, bound for the DLQ reason header and the logs. Only the kind of fault and where it is stay.
+    const message = (error as Error).message;
+    const fault = /^((?:[^,"']|'[^']{1,3}')*?)(?: in JSON|,|$)/.exec(message)?.[1] || 'syntax error';
+    const at = / at position \d+(?: \(line \d+ column \d+\))?/.exec(message)?.[0] ?? '';
+    throw EventProcessingError.permanent('malformed-json', `${what} is not valid JSON: ${fault}${at}`);
   }
 }
 

@@ -23,6 +23,8 @@ test('poison messages of every kind go to the DLQ with their reason, the good on
   const valid = orderEvent('order.created', service.orderId('poison'));
   const poison: { reason: string; record: KafkaRecord | { key: null; value: string } }[] = [
     { reason: 'malformed-json', record: { key: valid.subject, value: '{"specversion": "1.0", "id": ' } },
+    // A broken quote right before the customer's details: the JSON parser's own message would quote them.
+    { reason: 'malformed-json', record: { key: valid.subject, value: JSON.stringify(valid).replace(`"${valid.data.customer.email}"`, valid.data.customer.email) } },
     { reason: 'invalid-envelope', record: { key: valid.subject, value: JSON.stringify({ ...valid, specversion: undefined }) } },
     { reason: 'schema-invalid', record: { key: valid.subject, value: JSON.stringify({ ...valid, data: { ...valid.data, lines: 'three socks' } }) } },
     { reason: 'unknown-type', record: { key: valid.subject, value: JSON.stringify({ ...valid, type: 'order.exploded' }) } },
@@ -42,6 +44,10 @@ test('poison messages of every kind go to the DLQ with their reason, the good on
     const expected = poison[n]!;
     expect(header(message.headers, DLQ_HEADERS.errorClass), `case ${n}`).toBe(expected.reason);
     expect(header(message.headers, DLQ_HEADERS.errorMessage)).toBeTruthy();
+    // The reason headers are read by whoever re-drives the DLQ: no customer details in them.
+    // The email's local part too: the parser's message quotes about ten characters around the fault.
+    const customer = [valid.data.customer.email.split('@')[0]!, valid.data.customer.name, valid.data.shippingAddress.line1, valid.data.shippingAddress.postalCode];
+    for (const name of Object.values(DLQ_HEADERS)) for (const text of customer) expect(header(message.headers, name) ?? '', `case ${n}, ${name}`).not.toContain(text);
     expect(message.value?.toString()).toBe(expected.record.value);
     expect(message.key?.toString() ?? null).toBe(expected.record.key);
     expect(header(message.headers, DLQ_HEADERS.originalTopic)).toBe(topic);
