@@ -45,8 +45,8 @@ test('poison messages of every kind go to the DLQ with their reason, the good on
     expect(header(message.headers, DLQ_HEADERS.errorClass), `case ${n}`).toBe(expected.reason);
     expect(header(message.headers, DLQ_HEADERS.errorMessage)).toBeTruthy();
     // The reason headers are read by whoever re-drives the DLQ: no customer details in them.
-    // The email's local part too: the parser's message quotes about ten characters around the fault.
-    const customer = [valid.data.customer.email.split('@')[0]!, valid.data.customer.name, valid.data.shippingAddress.line1, valid.data.shippingAddress.postalCode];
+    // The email's first characters too: the parser's message quotes about ten characters from the fault.
+    const customer = [valid.data.customer.email.slice(0, 8), valid.data.customer.name, valid.data.shippingAddress.line1, valid.data.shippingAddress.postalCode];
     for (const name of Object.values(DLQ_HEADERS)) for (const text of customer) expect(header(message.headers, name) ?? '', `case ${n}, ${name}`).not.toContain(text);
     expect(message.value?.toString()).toBe(expected.record.value);
     expect(message.key?.toString() ?? null).toBe(expected.record.key);
