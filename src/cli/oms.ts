@@ -22,7 +22,7 @@ const program = new Command('oms')
 
 // The roles never use the dev tooling, and loading it (the demo, the stack's health checks) costs a
 // restarted ingest most of a second before it can take its partitions back.
-const ROLE_COMMANDS = new Set(['ingest', 'worker']);
+const ROLE_COMMANDS = new Set(['ingest', 'worker', 'codec-server']);
 const devTooling = ROLE_COMMANDS.has(process.argv[2] ?? '') ? undefined : await loadDevTooling();
 registerRoleCommands(program, devTooling);
 registerOperatorCommands(program);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { getHeapStatistics } from 'node:v8';
 import { Registry } from 'prom-client';
-import { loadConfig, requireAll, type Config, type Env } from '../config/config.ts';
+import { ConfigError, loadConfig, requireAll, type Config, type Env } from '../config/config.ts';
 import { startProbeServer } from '../observability/http.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { withDefaultMetrics } from '../observability/metrics.ts';
@@ -30,9 +30,9 @@ export async function runRoles(roles: Record<string, Role>, options: { env?: Nod
   const config = loadConfig(options.env);
   requireAll(Object.values(roles).flatMap((role) => role.needs(config)));
   const logger = createLogger(config.log);
-  // Every role talks to Temporal: a missing or bad key ring stops start-up here, before anything connects.
-  const { temporalSettings } = await import('../temporal/factory.ts');
-  const encryption = temporalSettings(config).encryption;
+  // Every role handles Temporal payloads: a missing or bad key ring stops start-up here, before anything connects.
+  const { payloadEncryption } = await import('../temporal/factory.ts');
+  const encryption = payloadEncryption(config);
   if (encryption === 'off') logger.warn('TEMPORAL_ENCRYPTION=off: workflow inputs, signals, results and failures go to Temporal as plain JSON');
   const registry = withDefaultMetrics(new Registry());
   const running: [string, RunningRole][] = [];
@@ -73,6 +73,28 @@ const workerRole = (groups: WorkerGroup[]): Role => ({
   },
 });
 
+const codecServerRole: Role = {
+  needs: (config) => [
+    ['CODEC_SERVER_TOKENS', config.codecServer.tokens],
+    ['CODEC_SERVER_UI_ORIGINS', config.codecServer.uiOrigins],
+  ],
+  start: async (config, logger) => {
+    const { payloadCodec, payloadEncryption } = await import('../temporal/factory.ts');
+    const encryption = payloadEncryption(config);
+    if (encryption === 'off') throw new ConfigError('invalid configuration: TEMPORAL_ENCRYPTION: the codec server needs the key ring, but encryption is off');
+    const { startCodecServer } = await import('../service/codec-server.ts');
+    const server = await startCodecServer({
+      codec: payloadCodec(encryption),
+      tokens: config.codecServer.tokens!,
+      uiOrigins: config.codecServer.uiOrigins!,
+      host: config.codecServer.host,
+      port: config.codecServer.port,
+      logger: logger.child({ role: 'codec-server' }),
+    });
+    return { isReady: () => true, stop: () => server.close() };
+  },
+};
+
 export function registerRoleCommands(program: Command, devTooling: DevTooling | undefined): void {
   program
     .command('start')
@@ -85,6 +107,11 @@ export function registerRoleCommands(program: Command, devTooling: DevTooling | 
       if (Object.keys(dependencies.env).length > 0) console.error('[start] the local stack stays up after oms start stops; `oms dev down` stops it');
       await runRoles({ worker: workerRole([...WORKER_GROUPS]), ingest: ingestRole }, { env, onStop: () => dependencies.close() });
     });
+
+  program
+    .command('codec-server')
+    .description('Serve /encode and /decode for the Temporal UI and `temporal --codec-endpoint`, on CODEC_SERVER_HOST:CODEC_SERVER_PORT (127.0.0.1:8234)')
+    .action(() => runRoles({ 'codec-server': codecServerRole }));
 
   program
     .command('ingest')

@@ -103,6 +103,18 @@ export const ENV_SCHEMA = z.object({
   ORDER_PAYMENT_TIMEOUT_MS: int('How long a valid order waits for a validated payment', 30 * 60_000),
   PAYMENT_POLL_TIMEOUT_MS: int('How long a pending payment is polled before it counts as failed', 15 * 60_000),
 
+  CODEC_SERVER_HOST: text('oms codec-server: interface to listen on (it decrypts customer data: loopback unless a proxy needs otherwise)', '127.0.0.1'),
+  CODEC_SERVER_PORT: int('oms codec-server: port of /encode, /decode and /healthz', 8234, 0),
+  CODEC_SERVER_TOKENS: z
+    .string()
+    .regex(/^[^\s,]{16,}(,[^\s,]{16,})*$/, 'expected comma-separated tokens of 16 or more characters')
+    .optional()
+    .describe('oms codec-server: accepted credentials (secret), comma-separated, as `Authorization: Bearer <token>` or in the endpoint path (/t/<token>)'),
+  CODEC_SERVER_UI_ORIGINS: z
+    .string()
+    .regex(/^https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*$/, 'expected comma-separated origins such as https://temporal.example.com')
+    .optional()
+    .describe('oms codec-server: browser origins of the Temporal UI allowed to call it (CORS), comma-separated'),
   HTTP_HOST: text('Interface for /metrics, /healthz, /readyz', '127.0.0.1'),
   HTTP_PORT: int('Port for /metrics, /healthz, /readyz (0 picks a free port)', 9464, 0),
   SHUTDOWN_GRACE_MS: int('On SIGTERM, how long in-flight work may take before it is abandoned (uncommitted)', 10_000),
@@ -126,7 +138,7 @@ export const ENV_SCHEMA = z.object({
 });
 
 /** Values `oms config` masks: they never reach the terminal or the logs. */
-export const SECRET_VARIABLES = new Set<keyof Env>(['KAFKA_SASL_PASSWORD', 'TEMPORAL_API_KEY', 'TEMPORAL_ENCRYPTION_KEYS', 'SCHEMA_REGISTRY_PASSWORD']);
+export const SECRET_VARIABLES = new Set<keyof Env>(['KAFKA_SASL_PASSWORD', 'TEMPORAL_API_KEY', 'TEMPORAL_ENCRYPTION_KEYS', 'CODEC_SERVER_TOKENS', 'SCHEMA_REGISTRY_PASSWORD']);
 
 export type Env = z.infer<typeof ENV_SCHEMA>;
 
@@ -220,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     paymentPollTimeoutMs: e.PAYMENT_POLL_TIMEOUT_MS,
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    codecServer: { host: e.CODEC_SERVER_HOST, port: e.CODEC_SERVER_PORT, tokens: e.CODEC_SERVER_TOKENS?.split(','), uiOrigins: e.CODEC_SERVER_UI_ORIGINS?.split(',') },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? Boolean(process.stdout.isTTY) },
     localStack: e.OMS_LOCAL_STACK,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError, required, type Config } from '../config/config.ts';
-import type { DataConverter } from '@temporalio/common';
+import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { EncryptionCodec } from './encryption-codec.ts';
 import { loadKeyRing, type KeyRing } from './key-ring.ts';
 
@@ -24,18 +24,25 @@ export interface TemporalSettings {
 }
 
 /**
- * Settings from config; a role that connects to Temporal can't run without TEMPORAL_ADDRESS, nor, while
- * TEMPORAL_ENCRYPTION is on (the default), without a key ring: both stop it at start.
+ * The key ring payloads are encrypted with, or 'off'. While TEMPORAL_ENCRYPTION is on (the default) a
+ * missing or bad ring is a ConfigError: every role checks it at start, before anything connects.
  */
-export function temporalSettings(config: Config): TemporalSettings {
-  const { encryption, ...temporal } = config.temporal;
-  const ring = encryption.enabled ? loadKeyRing(encryption) : undefined;
-  if (encryption.enabled && !ring) {
+export function payloadEncryption(config: Config): KeyRing | 'off' {
+  const { encryption } = config.temporal;
+  if (!encryption.enabled) return 'off';
+  const ring = loadKeyRing(encryption);
+  if (!ring) {
     throw new ConfigError(
       'invalid configuration: TEMPORAL_ENCRYPTION_KEYS: required while TEMPORAL_ENCRYPTION is on (or TEMPORAL_ENCRYPTION_KEYS_FILE; `oms keys new` makes a ring; TEMPORAL_ENCRYPTION=off stores payloads as plain JSON)',
     );
   }
-  return { ...temporal, address: required(config.temporal.address, 'TEMPORAL_ADDRESS'), encryption: ring ?? 'off' };
+  return ring;
+}
+
+/** Settings from config; a role that connects to Temporal can't run without TEMPORAL_ADDRESS, nor without its key ring. */
+export function temporalSettings(config: Config): TemporalSettings {
+  const { namespace, tls, clientCertPath, clientKeyPath, apiKey } = config.temporal;
+  return { address: required(config.temporal.address, 'TEMPORAL_ADDRESS'), namespace, tls, clientCertPath, clientKeyPath, apiKey, encryption: payloadEncryption(config) };
 }
 
 export function connectionSecurity(settings: TemporalSettings) {
@@ -50,9 +57,13 @@ export function connectionSecurity(settings: TemporalSettings) {
 /** For the workflow bundle, which must be built with the failure converter the workers use. */
 export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.ts', import.meta.url));
 
-/** Client, worker and replay must agree on payload encoding, so all take it from here. */
+/** Client, worker, replay and the codec server must agree on payload encoding, so all take it from here. */
 export function dataConverter(settings: Pick<TemporalSettings, 'encryption'>): DataConverter {
-  return settings.encryption === 'off' ? {} : { payloadCodecs: [new EncryptionCodec(settings.encryption)], failureConverterPath: FAILURE_CONVERTER_PATH };
+  return settings.encryption === 'off' ? {} : { payloadCodecs: [payloadCodec(settings.encryption)], failureConverterPath: FAILURE_CONVERTER_PATH };
+}
+
+export function payloadCodec(ring: KeyRing): PayloadCodec {
+  return new EncryptionCodec(ring);
 }
 
 export interface ClientOptions {
