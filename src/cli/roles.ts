@@ -105,7 +105,9 @@ export function registerRoleCommands(program: Command, devTooling: DevTooling | 
       const dependencies = (await local?.startLocalDependencies(process.env, (line) => console.error(`[start] ${line}`))) ?? { env: {}, close: async () => undefined };
       const env = { ...process.env, ...dependencies.env };
       if (Object.keys(dependencies.env).length > 0) console.error('[start] the local stack stays up after oms start stops; `oms dev down` stops it');
-      await runRoles({ worker: workerRole([...WORKER_GROUPS]), ingest: ingestRole }, { env, onStop: () => dependencies.close() });
+      // Locally, the codec server too, so the local Temporal UI shows payloads decrypted.
+      const codec = dependencies.env.CODEC_SERVER_TOKENS ? { 'codec-server': codecServerRole } : {};
+      await runRoles({ worker: workerRole([...WORKER_GROUPS]), ingest: ingestRole, ...codec }, { env, onStop: () => dependencies.close() });
     });
 
   program

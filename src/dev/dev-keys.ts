@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { newKeyRingJson } from '../temporal/key-ring.ts';
 import { cachePaths } from './native/paths.ts';
@@ -18,4 +19,14 @@ export function ensureDevKeyRing(file = devKeyRingFile()): string {
     writeFileSync(file, newKeyRingJson(`dev-${new Date().toISOString().slice(0, 10)}`), { mode: 0o600, flag: 'wx' });
   }
   return file;
+}
+
+/** The local codec server's token, made once like the ring: the local Temporal UI calls it with this in the path. */
+export function ensureDevCodecToken(paths = cachePaths()): string {
+  const file = path.join(paths.data, 'codec-server-token');
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  }
+  return readFileSync(file, 'utf8').trim();
 }

@@ -1,4 +1,5 @@
 import { loadConfig } from '../config/config.ts';
+import { ensureDevCodecToken } from './dev-keys.ts';
 import { endpointsToEnv } from './endpoints.ts';
 import { nativeUp, type Progress } from './native/stack.ts';
 import { nativeEndpoints, nativePorts } from './native/services.ts';
@@ -22,6 +23,10 @@ export function localEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     ...(env.TEMPORAL_UI_URL ? {} : { TEMPORAL_UI_URL: `http://127.0.0.1:${ports.temporalUi}` }),
     ...(env.STOREFRONT_BASE_URL ? {} : { STOREFRONT_BASE_URL: `http://127.0.0.1:${config.standins.storefrontPort}` }),
     ...(env.PAYMENT_PROVIDER_BASE_URL ? {} : { PAYMENT_PROVIDER_BASE_URL: `http://127.0.0.1:${config.standins.paymentProviderPort}` }),
+    // Where the local Temporal UI expects the codec server (see the temporal service's --ui-codec-endpoint).
+    CODEC_SERVER_PORT: String(ports.codecServer),
+    CODEC_SERVER_TOKENS: ensureDevCodecToken(),
+    CODEC_SERVER_UI_ORIGINS: `http://127.0.0.1:${ports.temporalUi},http://localhost:${ports.temporalUi}`,
   };
 }
 

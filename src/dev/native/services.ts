@@ -7,7 +7,7 @@ import { kafkaHealth, redisHealth, schemaRegistryHealth, temporalHealth, type He
 import { fingerprint, installOnce, runStep } from './install.ts';
 import type { CachePaths } from './paths.ts';
 import { cachePaths, repoRoot } from './paths.ts';
-import { devKeyRingFile } from '../dev-keys.ts';
+import { devKeyRingFile, ensureDevCodecToken } from '../dev-keys.ts';
 import type { SpawnSpec } from './process.ts';
 
 export const APICURIO_VERSION = '3.3.3';
@@ -39,6 +39,8 @@ export function nativePorts() {
     temporal: portFromEnv('OMS_DEV_TEMPORAL_PORT', 7233),
     temporalUi: portFromEnv('OMS_DEV_TEMPORAL_UI_PORT', 8233),
     redis: portFromEnv('OMS_DEV_REDIS_PORT', 6379),
+    // Not a stack service: `oms start` runs the codec server there, and the Temporal UI is told so.
+    codecServer: portFromEnv('OMS_DEV_CODEC_SERVER_PORT', 8234),
   };
 }
 export type NativePorts = ReturnType<typeof nativePorts>;
@@ -259,6 +261,9 @@ function temporal(ctx: ServiceContext): NativeService {
           String(ctx.ports.temporal),
           '--ui-port',
           String(ctx.ports.temporalUi),
+          // The UI decodes payloads through the codec server `oms start` runs; the UI sends no credential, so the path carries it.
+          '--ui-codec-endpoint',
+          `http://127.0.0.1:${ctx.ports.codecServer}/t/${ensureDevCodecToken(ctx.paths)}`,
           '--log-level',
           'warn',
         ],
