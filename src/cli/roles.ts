@@ -106,8 +106,9 @@ export function registerRoleCommands(program: Command, devTooling: DevTooling | 
       const env = { ...process.env, ...dependencies.env };
       if (Object.keys(dependencies.env).length > 0) console.error('[start] the local stack stays up after oms start stops; `oms dev down` stops it');
       // Locally, the codec server too, so the local Temporal UI shows payloads decrypted.
-      const codec = dependencies.env.CODEC_SERVER_TOKENS ? { 'codec-server': codecServerRole } : {};
-      await runRoles({ worker: workerRole([...WORKER_GROUPS]), ingest: ingestRole, ...codec }, { env, onStop: () => dependencies.close() });
+      const roles: Record<string, Role> = { worker: workerRole([...WORKER_GROUPS]), ingest: ingestRole };
+      if (dependencies.env.CODEC_SERVER_TOKENS) roles['codec-server'] = codecServerRole;
+      await runRoles(roles, { env, onStop: () => dependencies.close() });
     });
 
   program
