@@ -1,6 +1,8 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test, vi } from 'vitest';
@@ -8,7 +10,7 @@ import { orderEvent, paymentEventFor, toRecord } from '../../src/dev/standins/ev
 import { seededCustomer, seededOrder } from '../../src/dev/standins/seed.ts';
 import { paymentWorkflowId } from '../../src/workflow/definitions.ts';
 import { isEncrypted, PayloadDecryptionError } from '../../src/temporal/encryption-codec.ts';
-import { createTemporalClient } from '../../src/temporal/factory.ts';
+import { createTemporalClient, dataConverter, temporalSettings } from '../../src/temporal/factory.ts';
 import { newKeyRingJson, parseKeyRing } from '../../src/temporal/key-ring.ts';
 import { runOms, spawnOms } from '../support/cli.ts';
 import { randomPort } from '../support/names.ts';
@@ -41,7 +43,7 @@ function customerStrings(orderId: string): string[] {
   return [customer.email, customer.name, order.shippingAddress.line1, order.shippingAddress.postalCode];
 }
 
-test('the raw histories of a completed, a declined, and a failed-and-compensated order carry no customer data, and every payload is encrypted', { timeout: 180_000 }, async () => {
+test('the raw histories of a completed, a declined, and a failed-and-compensated order carry no customer data, every payload is encrypted, and a replay reads them with the codec', { timeout: 180_000 }, async () => {
   const happy = service.orderId('enc-happy');
   const declined = service.orderId('enc-declined');
   const noStock = service.orderId('enc-nostock');
@@ -79,6 +81,12 @@ test('the raw histories of a completed, a declined, and a failed-and-compensated
     }
   }
   console.log(`[figures] ${payloads} payloads in 6 raw histories, all encrypted`);
+
+  // Replay (of saved histories, before a workflow change) reads them through the same data converter.
+  const history = await service.temporal.workflow.getHandle(`order-${happy}`).fetchHistory();
+  const workflowsPath = fileURLToPath(new URL('../../src/workflow/index.ts', import.meta.url));
+  await Worker.runReplayHistory({ workflowsPath, dataConverter: dataConverter(temporalSettings(service.config)) }, history, `order-${happy}`);
+  await expect(Worker.runReplayHistory({ workflowsPath }, history, `order-${happy}`)).rejects.toThrow();
 });
 
 test('without the key ring the raw client cannot read a query result; a ring without the key says which key is missing', async () => {
