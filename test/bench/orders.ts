@@ -29,10 +29,10 @@ export interface LoadFigures {
  * Latency runs from an order's order.created on the inbound topic to its FulfillmentOrder message
  * (both Kafka message timestamps); the fulfilled rate, from the first fulfilment to the last.
  */
-export async function ordersUnderLoad(bench: Bench, offeredPerSecond: number, seconds: number): Promise<LoadFigures> {
+export async function ordersUnderLoad(bench: Bench, offeredPerSecond: number, seconds: number, roleEnv: Record<string, string> = {}): Promise<LoadFigures> {
   const storefront = await startStorefrontStandin({ rateLimitRps: 150 });
   const payments = await startPaymentProviderStandin();
-  const { id, env, config } = bench.service({ storefront: storefront.url, paymentProvider: payments.url });
+  const { id, env, config } = bench.service({ storefront: storefront.url, paymentProvider: payments.url }, roleEnv);
   const roles = [startRole(['ingest'], env), startRole(['worker'], env)];
   let fulfilled: Awaited<ReturnType<typeof collectTopic>> | undefined;
   try {

@@ -9,6 +9,7 @@ import { limiterDemand, usedPerSecond } from '../support/limiter-demand.ts';
 import { uniqueName } from '../support/names.ts';
 import { openBench, type Bench } from './harness.ts';
 import { bareSignalWithStart, drainBacklog, replayBacklog, type DrainFigures } from './ingest.ts';
+import { codecCost } from './codec.ts';
 import { ordersUnderLoad } from './orders.ts';
 
 /**
@@ -102,6 +103,25 @@ const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void
       baseline: live.eventsPerSecond,
       baselineName: 'live ingest events/s (the drain before it)',
       target: 'for the reader: replay signals running workflows',
+    });
+  },
+  async codec(bench, figures) {
+    const cost = await codecCost(bench, bench.quick ? 100 : 400);
+    const target = 'for the reader: what encryption costs';
+    figures.push({ name: 'order.created signal payload, encrypted (AES-256-GCM: nonce, tag, key id)', value: cost.payloadBytes.encrypted, unit: 'bytes', baseline: cost.payloadBytes.plain, baselineName: 'plain JSON', target });
+    figures.push({ name: 'signal-with-start p50, one call at a time, encrypted', value: cost.signalP50Ms.encrypted, unit: 'ms', baseline: cost.signalP50Ms.plain, baselineName: 'TEMPORAL_ENCRYPTION=off', target });
+    // A rate well below saturation, so the latency is the path's own, not a queue's.
+    const [offered, seconds] = bench.quick ? [2, 6] : [2, 30];
+    const plain = await ordersUnderLoad(bench, offered, seconds, { TEMPORAL_ENCRYPTION: 'off' });
+    const encrypted = await ordersUnderLoad(bench, offered, seconds);
+    figures.push({
+      name: `order end to end p50 at ${offered}/s, encrypted (p99 ${Math.round(encrypted.p99Ms)} ms against ${Math.round(plain.p99Ms)} ms; worker ${encrypted.cores.worker.toFixed(2)} against ${plain.cores.worker.toFixed(2)} cores)`,
+      value: encrypted.p50Ms,
+      unit: 'ms',
+      baseline: plain.p50Ms,
+      baselineName: 'TEMPORAL_ENCRYPTION=off',
+      target,
+      detail: { cost, plain, encrypted },
     });
   },
   async memory(bench, figures) {
