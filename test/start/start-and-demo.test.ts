@@ -64,6 +64,7 @@ test('oms start with no configuration brings up the local stack and stand-ins, a
     OMS_DEV_TEMPORAL_PORT: '27233',
     OMS_DEV_TEMPORAL_UI_PORT: '28233',
     OMS_DEV_REDIS_PORT: '26379',
+    OMS_DEV_CODEC_SERVER_PORT: '28234',
     HTTP_PORT: randomPort(),
     STANDIN_STOREFRONT_PORT: randomPort(),
     STANDIN_PAYMENT_PROVIDER_PORT: randomPort(),
