@@ -42,6 +42,8 @@ async function startThenDemo(label: string): Promise<{ firstFulfillmentSeconds: 
     expect(demo.stdout).toMatch(/^OK: all 12 valid orders have exactly one fulfillment message .*; all 4 poison events are on their DLQ$/m);
     expect(demo.stdout).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:28233\/namespaces\/default\/workflows/);
     expect(demo.stderr).toMatch(/orders fulfilled 12\/12 \| poison dead-lettered 4\/4/);
+    // Locally, the codec server runs too, where the local Temporal UI was told to find it.
+    expect((await fetch(`http://127.0.0.1:${env.OMS_DEV_CODEC_SERVER_PORT}/healthz`)).status).toBe(200);
     const stamps = await fulfillmentTimestamps(`127.0.0.1:${env.OMS_DEV_KAFKA_PORT}`, 'fulfillment.orders');
     const firstOfThisRun = Math.min(...stamps.filter((stamp) => stamp >= started));
     const seconds = (firstOfThisRun - started) / 1_000;
