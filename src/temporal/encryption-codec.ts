@@ -1,10 +1,12 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import type { KeyRing } from './key-ring.ts';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
+// A CommonJS module whose exports Node's ESM loader can't name: take them from the default export.
+const { Payload: PayloadMessage } = proto.temporal.api.common.v1;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -43,7 +45,7 @@ export class EncryptionCodec implements PayloadCodec {
     return payloads.map((payload) => {
       const nonce = randomBytes(NONCE_BYTES);
       const cipher = createCipheriv('aes-256-gcm', this.activeKey, nonce).setAAD(this.activeIdBytes);
-      const plain = temporal.api.common.v1.Payload.encode(payload).finish();
+      const plain = PayloadMessage.encode(payload).finish();
       return {
         metadata: { [METADATA_ENCODING_KEY]: Buffer.from(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: this.activeIdBytes },
         data: Buffer.concat([nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]),
@@ -68,7 +70,7 @@ export class EncryptionCodec implements PayloadCodec {
         const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, NONCE_BYTES)).setAAD(idBytes);
         decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
         const plain = Buffer.concat([decipher.update(data.subarray(NONCE_BYTES, data.length - TAG_BYTES)), decipher.final()]);
-        return temporal.api.common.v1.Payload.decode(plain);
+        return PayloadMessage.decode(plain);
       } catch {
         throw new PayloadDecryptionError('not-authentic', `a payload of key "${id}" failed authentication: altered, or encrypted with another key of that id`);
       }

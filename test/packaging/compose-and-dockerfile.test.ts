@@ -45,12 +45,18 @@ describe('docker-compose.yml', async () => {
     for (const name of INFRA_SERVICES) expect(compose.services[name], name).toBeDefined();
   });
 
-  test('keeps Kafka and Temporal data in named volumes, and builds the stand-ins from the devtools target', () => {
+  test('keeps Kafka and Temporal data and the key ring in named volumes, and builds the stand-ins from the devtools target', () => {
     const full = parse(text, { merge: true }) as { services: Record<string, Service & { volumes?: string[] }>; volumes?: Record<string, unknown> };
     expect(full.services.kafka?.volumes).toEqual(['kafka-data:/var/lib/kafka/data']);
     expect(full.services.temporal?.volumes).toEqual(['temporal-data:/var/lib/temporal']);
     expect(full.services.temporal?.command).toEqual(expect.arrayContaining(['--db-filename', '/var/lib/temporal/temporal.db']));
-    expect(Object.keys(full.volumes ?? {})).toEqual(['kafka-data', 'temporal-data']);
+    expect(Object.keys(full.volumes ?? {})).toEqual(['kafka-data', 'temporal-data', 'oms-keys']);
+    // The key ring: made once by the keys service, read-only to the roles, which wait for it.
+    expect(full.services.keys?.volumes).toEqual(['oms-keys:/keys']);
+    for (const name of ['oms-ingest', 'oms-worker']) {
+      expect(full.services[name]?.volumes, name).toEqual(['oms-keys:/keys:ro']);
+      expect(full.services[name]?.environment?.TEMPORAL_ENCRYPTION_KEYS_FILE, name).toBe('/keys/temporal-keys.json');
+    }
     expect(full.services.standins?.build).toEqual({ context: '.', target: 'devtools' });
   });
 

@@ -1,5 +1,5 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -63,13 +63,15 @@ test('the raw histories of a completed, a declined, and a failed-and-compensated
   expect((await service.orderStatus(noStock)).history.some((step) => step.step === 'void payment' && step.outcome === 'ok')).toBe(true);
   const failure = await service.temporal.workflow.getHandle(`order-${noStock}`).result().then(() => undefined, (error: unknown) => error);
   expect(failure).toBeInstanceOf(WorkflowFailedError);
-  expect(String((failure as WorkflowFailedError).cause?.message)).toMatch(/stock/i);
+  const messages: string[] = [];
+  for (let cause: Error | undefined = failure as WorkflowFailedError; cause; cause = cause.cause as Error | undefined) messages.push(cause.message);
+  expect(messages.join(' / ')).toMatch(/stock/i);
 
   let payloads = 0;
   for (const orderId of [happy, declined, noStock]) {
     for (const workflowId of [`order-${orderId}`, paymentWorkflowId(orderId)]) {
       const history = await raw.workflow.getHandle(workflowId).fetchHistory();
-      const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
+      const bytes = Buffer.from(proto.temporal.api.history.v1.History.encode(history).finish());
       for (const text of customerStrings(orderId)) expect(bytes.includes(text), `${workflowId} holds "${text}" in plain text`).toBe(false);
       const found = payloadsIn(history);
       expect(found.length, workflowId).toBeGreaterThan(0);
