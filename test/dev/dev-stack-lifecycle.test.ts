@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test } from 'vitest';
 import { isAlive } from '../../src/dev/native/process.ts';
@@ -11,18 +11,23 @@ test('oms dev up is idempotent, status reports it, and down leaves no process of
   const processesOf = async () => Object.values(await stack.processes());
 
   const first = await dev('up');
-  expect(first.code, first.stderr).toBe(0);
-  expect(first.stdout.trim().split('\n')).toEqual([
-    'KAFKA_BROKERS=127.0.0.1:11000',
-    'SCHEMA_REGISTRY_URL=http://127.0.0.1:11002/apis/ccompat/v7',
-    'TEMPORAL_ADDRESS=127.0.0.1:11004',
-    'REDIS_URL=redis://127.0.0.1:11006',
-  ]);
-  const started = await processesOf();
-  expect(started).toHaveLength(4);
-  expect(started.every(isAlive)).toBe(true);
-
+  let started: Awaited<ReturnType<typeof processesOf>>;
   try {
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout.trim().split('\n')).toEqual([
+      'KAFKA_BROKERS=127.0.0.1:11000',
+      'SCHEMA_REGISTRY_URL=http://127.0.0.1:11002/apis/ccompat/v7',
+      'TEMPORAL_ADDRESS=127.0.0.1:11004',
+      'REDIS_URL=redis://127.0.0.1:11006',
+      `TEMPORAL_ENCRYPTION_KEYS_FILE=${stack.endpoints.temporalKeysFile}`,
+    ]);
+    // The dev key ring, made by this first up, for the owner only.
+    const ring = await stat(stack.endpoints.temporalKeysFile);
+    expect(ring.mode & 0o777).toBe(0o600);
+    started = await processesOf();
+    expect(started).toHaveLength(4);
+    expect(started.every(isAlive)).toBe(true);
+
     const second = await dev('up');
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toBe(first.stdout);
