@@ -82,6 +82,25 @@ describe('docker-compose.yml', async () => {
   });
 });
 
+describe('docker-compose.yml, its codec server', async () => {
+  const text = await readFile(path.join(root, 'docker-compose.yml'), 'utf8');
+  const compose = parse(text, { merge: true }) as { services: Record<string, Service> };
+  // What compose does with ${VAR:-default} when VAR is unset.
+  const interpolate = (value: string) => value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+
+  test('runs for the Temporal UI, on loopback, with the token the UI is started with, on the same key ring as the roles', () => {
+    const codec = compose.services['codec-server']!;
+    expect(codec.command).toEqual(['codec-server']);
+    expect(codec.ports).toEqual(['127.0.0.1:8234:8234']);
+    const config = loadConfig(Object.fromEntries(Object.entries(codec.environment ?? {}).map(([name, value]) => [name, interpolate(String(value))])));
+    const temporal = compose.services.temporal!.command!;
+    const endpoint = interpolate(temporal[temporal.indexOf('--ui-codec-endpoint') + 1]!);
+    expect(endpoint).toBe(`http://127.0.0.1:8234/t/${config.codecServer.tokens![0]}`);
+    expect(config.codecServer.uiOrigins).toContain('http://127.0.0.1:8233');
+    expect(config.temporal.encryption).toMatchObject({ enabled: true, keysFile: '/keys/temporal-keys.json' });
+  });
+});
+
 describe('Dockerfile', async () => {
   const dockerfile = await readFile(path.join(root, 'Dockerfile'), 'utf8');
   // One line per instruction, continuation lines joined.

@@ -4,7 +4,7 @@ import type { StackEndpoints } from '../endpoints.ts';
 import { awaitStackReady } from '../health.ts';
 import { repoRoot } from '../native/paths.ts';
 import { dockerEngineAnswers } from './engine.ts';
-import { ensureDevKeyRing } from '../dev-keys.ts';
+import { ensureDevCodecToken, ensureDevKeyRing } from '../dev-keys.ts';
 
 const COMPOSE_FILE = path.join(repoRoot, 'docker-compose.yml');
 
@@ -31,7 +31,9 @@ async function compose(args: string[]): Promise<void> {
   }
   await new Promise<void>((resolve, reject) => {
     // The user asked for Docker: show compose's own progress, on stderr so stdout stays env lines.
-    const child = spawn('docker', ['compose', '-f', COMPOSE_FILE, ...args], { stdio: ['ignore', 2, 2] });
+    // The UI in the compose file finds the codec server with this token: the host's, which `oms start` serves with.
+    const env = { ...process.env, OMS_CODEC_SERVER_TOKEN: process.env.OMS_CODEC_SERVER_TOKEN ?? ensureDevCodecToken() };
+    const child = spawn('docker', ['compose', '-f', COMPOSE_FILE, ...args], { stdio: ['ignore', 2, 2], env });
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`docker compose ${args[0]} exited with ${code}`))));
   });
