@@ -21,7 +21,8 @@ export default defineConfig({
       // The storefront limit is asserted as the stand-in counts arrivals: beside the rest of the suite, on two
       // busy cores, the stand-in and the senders both run late and the count says more about the machine. It
       // runs first, alone: after the other files, the Temporal server is still busy with the workflows they
-      // left waiting (measured: 0.942 of the limit used then, against 0.96-0.97 on a quiet machine).
+      // left waiting (measured: 0.942 of the limit used then, against 0.96-0.97 on a quiet machine), and it waits for the
+      // stack's JVMs to stop compiling.
       { extends: true, test: { name: 'timing', include: ['test/activity/storefront-limits.test.ts'], sequence: { groupOrder: 0 } } },
       // The fault tests assert recovery times (a restart consuming again within 5 s, say), so they run after
       // the rest and one at a time: on two cores, a worker restarting beside an ingest restart (the worker

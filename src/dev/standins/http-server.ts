@@ -6,6 +6,8 @@ export interface StandinRequest {
   path: string[];
   query: URLSearchParams;
   body: unknown;
+  /** `performance.now()` when the request arrived, before its body was read: what a rate limit counts. */
+  arrivedAt: number;
 }
 
 export type StandinReply = { status: number; body?: unknown; headers?: Record<string, string> };
@@ -36,9 +38,10 @@ function send(response: ServerResponse, reply: StandinReply): void {
 /** A JSON-over-HTTP server for the stand-ins, on 127.0.0.1 unless told otherwise (port 0 picks a free one). */
 export async function serveJson(port: number, handle: StandinHandler, host = '127.0.0.1'): Promise<RunningStandin> {
   const server = createServer((request, response) => {
+    const arrivedAt = performance.now();
     const url = new URL(request.url ?? '/', 'http://standin');
     readBody(request)
-      .then((body) => handle({ method: request.method ?? 'GET', path: url.pathname.split('/').filter(Boolean).map(decodeURIComponent), query: url.searchParams, body }))
+      .then((body) => handle({ method: request.method ?? 'GET', path: url.pathname.split('/').filter(Boolean).map(decodeURIComponent), query: url.searchParams, body, arrivedAt }))
       .then(
         (reply) => send(response, reply),
         (error: Error) => send(response, { status: 500, body: { error: error.message } }),

@@ -30,6 +30,8 @@ export interface StorefrontStats {
   byResource: Record<string, number>;
   rejected: number;
   total: number;
+  /** The most requests accepted in any one-second window so far: how close the senders came to the limit. */
+  busiestWindow: number;
 }
 
 /**
@@ -45,22 +47,26 @@ export async function startStorefrontStandin(options: StorefrontStandinOptions):
   const notifications = new Map<string, { orderId: string; template: string; at: string }>();
   const faults: StandinFault[] = [];
   const recent: number[] = [];
-  const stats: StorefrontStats = { perSecond: {}, byResource: {}, rejected: 0, total: 0 };
+  const stats: StorefrontStats = { perSecond: {}, byResource: {}, rejected: 0, total: 0, busiestWindow: 0 };
   const initialStock = options.initialStock ?? 1_000_000;
   const stockOf = (sku: string) => stock.get(sku) ?? initialStock;
   const orderOf = (orderId: string) => orders.get(orderId) ?? seededOrder(orderId);
   const found = (body: unknown): StandinReply => (body === undefined ? { status: 404, body: { error: 'not found' } } : { status: 200, body });
 
-  const limited = (): StandinReply | undefined => {
-    const now = Date.now();
-    while (recent.length > 0 && recent[0]! <= now - 1_000) recent.shift();
+  /** Counted by arrival on a monotonic clock: a wall clock stepped by NTP would stretch or shrink the window. */
+  const limited = (arrivedAt: number): StandinReply | undefined => {
+    while (recent.length > 0 && recent[0]! <= arrivedAt - 1_000) recent.shift();
     stats.total += 1;
     if (recent.length >= options.rateLimitRps) {
       stats.rejected += 1;
       return { status: 429, body: { error: 'rate limit exceeded' }, headers: { 'retry-after': '1' } };
     }
-    recent.push(now);
-    const second = String(Math.floor(now / 1_000));
+    // Bodies are read before counting, so arrivals can come in slightly out of order.
+    let at = recent.length;
+    while (at > 0 && recent[at - 1]! > arrivedAt) at -= 1;
+    recent.splice(at, 0, arrivedAt);
+    stats.busiestWindow = Math.max(stats.busiestWindow, recent.length);
+    const second = String(Math.floor(Date.now() / 1_000));
     stats.perSecond[second] = (stats.perSecond[second] ?? 0) + 1;
     return undefined;
   };
@@ -82,7 +88,7 @@ export async function startStorefrontStandin(options: StorefrontStandinOptions):
       } else if (request.method !== 'GET') return { status: 405, body: { error: 'GET, POST or DELETE' } };
       return { status: 200, body: faults };
     }
-    const rejected = limited();
+    const rejected = limited(request.arrivedAt);
     if (rejected) return rejected;
     stats.byResource[resource ?? ''] = (stats.byResource[resource ?? ''] ?? 0) + 1;
     const path = `/${request.path.join('/')}`;
