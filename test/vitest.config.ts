@@ -1,10 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const root = fileURLToPath(new URL('..', import.meta.url));
+/** One real stack for every project that needs one; set per project, as the root's would also run for the logic tests. */
+const globalSetup = ['test/support/global-stack.ts'];
+
 export default defineConfig({
   test: {
-    root: fileURLToPath(new URL('..', import.meta.url)),
-    globalSetup: ['test/support/global-stack.ts'],
+    root,
     setupFiles: ['test/support/worker-setup.ts'],
     // Tests share one real stack; each uses its own topics, subjects, task queues and limiter ids.
     testTimeout: 60_000,
@@ -17,19 +20,22 @@ export default defineConfig({
     reporters: process.env.OMS_TEST_REPORT ? ['default', 'json'] : ['default'],
     outputFile: process.env.OMS_TEST_REPORT ? { json: process.env.OMS_TEST_REPORT } : undefined,
     projects: [
-      { extends: true, test: { name: 'stack', include: ['test/**/*.test.ts'], exclude: ['test/faults/**', 'test/activity/storefront-limits.test.ts'], sequence: { groupOrder: 1 } } },
+      // Workflow logic on Temporal's time-skipping test server, with activity doubles: no stack (it does not
+      // extend the root, so no global stack set-up), first, so a broken workflow fails the run in a minute.
+      { test: { name: 'logic', root, include: ['test/logic/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 180_000, maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { globalSetup, name: 'stack', include: ['test/**/*.test.ts'], exclude: ['test/logic/**', 'test/faults/**', 'test/activity/storefront-limits.test.ts'], sequence: { groupOrder: 2 } } },
       // The storefront limit is asserted as the stand-in counts arrivals: beside the rest of the suite, on two
       // busy cores, the stand-in and the senders both run late and the count says more about the machine. It
       // runs first, alone: after the other files, the Temporal server is still busy with the workflows they
       // left waiting (measured: 0.942 of the limit used then, against 0.96-0.97 on a quiet machine), and it waits for the
       // stack's JVMs to stop compiling.
-      { extends: true, test: { name: 'timing', include: ['test/activity/storefront-limits.test.ts'], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { globalSetup, name: 'timing', include: ['test/activity/storefront-limits.test.ts'], sequence: { groupOrder: 1 } } },
       // The fault tests assert recovery times (a restart consuming again within 5 s, say), so they run after
       // the rest and one at a time: on two cores, a worker restarting beside an ingest restart (the worker
       // bundles its workflow code) measurably slows the ingest's take-over. The infrastructure faults come
       // last, alone, as their private stack's JVMs take both cores while they boot.
-      { extends: true, test: { name: 'faults', include: ['test/faults/*-kill.test.ts'], sequence: { groupOrder: 3 }, fileParallelism: false } },
-      { extends: true, test: { name: 'stack-faults', include: ['test/faults/stack-*.test.ts'], sequence: { groupOrder: 4 } } },
+      { extends: true, test: { globalSetup, name: 'faults', include: ['test/faults/*-kill.test.ts'], sequence: { groupOrder: 4 }, fileParallelism: false } },
+      { extends: true, test: { globalSetup, name: 'stack-faults', include: ['test/faults/stack-*.test.ts'], sequence: { groupOrder: 5 } } },
     ],
   },
 });

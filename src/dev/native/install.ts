@@ -22,6 +22,13 @@ export async function runStep(command: string, args: string[], logFile: string, 
   }
 }
 
+export const MAVEN_DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
+
+/** Maven's own repository under the cache's downloads, so a clean clone never depends on ~/.m2. */
+export function mavenQuietArgs(downloads: string): string[] {
+  return ['-q', '-B', `-Dmaven.repo.local=${path.join(downloads, 'maven')}`];
+}
+
 export function fingerprint(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
 }

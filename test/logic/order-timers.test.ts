@@ -1,0 +1,96 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { ORDER_WORKFLOW, orderReceived, orderWorkflowId, paymentValidated, type OrderStatus, type OrderWorkflowInput } from '../../src/workflow/definitions.ts';
+import { uniqueName } from '../support/names.ts';
+import { createTimeSkippingEnvironment } from '../support/time-skipping.ts';
+import { activityDoubles, defaultSettings, withWorker } from '../support/workflow-doubles.ts';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await createTimeSkippingEnvironment();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** Starts an order workflow at the default timeouts the way ingest does: signal-with-start. */
+async function startOrder(taskQueue: string, first: { signal: typeof orderReceived | typeof paymentValidated; arg: object }) {
+  const orderId = uniqueName('ORD');
+  const input: OrderWorkflowInput = { orderId, settings: defaultSettings(taskQueue) };
+  const handle = await env.client.workflow.signalWithStart(ORDER_WORKFLOW, {
+    workflowId: orderWorkflowId(orderId),
+    taskQueue,
+    args: [input],
+    signal: first.signal,
+    signalArgs: [first.arg as never],
+  });
+  return { orderId, input, handle };
+}
+const created = { signal: orderReceived, arg: { eventId: 'evt-order', type: 'order.created' } };
+const paid = { signal: paymentValidated, arg: { eventId: 'evt-pay', type: 'payment.validated', paymentId: 'PAY-1', reference: 'ref-1', amount: 10 } };
+
+/** The workflow's result and how much workflow time (the server's skipped clock) it took. */
+async function outcome(handle: { result(): Promise<OrderStatus>; describe(): Promise<{ startTime: Date; closeTime?: Date }> }): Promise<{ status: OrderStatus; elapsedMs: number }> {
+  const status = await handle.result();
+  const { startTime, closeTime } = await handle.describe();
+  return { status, elapsedMs: closeTime!.getTime() - startTime.getTime() };
+}
+const statuses = (calls: { name: string; input: unknown }[]) => calls.filter((c) => c.name === 'publishOrderStatus').map((c) => (c.input as { status: string }).status);
+
+test('a workflow started by a payment whose order never arrives is cancelled after the default arrival timeout (24 h)', async () => {
+  const { activities, calls } = activityDoubles();
+  await withWorker(env, activities, async (taskQueue) => {
+    const { handle, input } = await startOrder(taskQueue, paid);
+    const { status, elapsedMs } = await outcome(handle);
+    expect(status.stage).toBe('cancelled');
+    expect(status.history.at(-1)).toMatchObject({ step: 'cancel', detail: 'the order never arrived' });
+    expect(elapsedMs).toBeGreaterThanOrEqual(input.settings.orderTimeoutMs);
+    expect(input.settings.orderTimeoutMs).toBe(24 * 3_600_000);
+    expect(calls.map((c) => c.name)).toEqual(['publishOrderStatus']);
+    expect(statuses(calls)).toEqual(['CANCELLED']);
+  });
+});
+
+test('a valid order with no payment is cancelled after the default payment timeout (30 min)', async () => {
+  const { activities, calls } = activityDoubles();
+  await withWorker(env, activities, async (taskQueue) => {
+    const { handle, input } = await startOrder(taskQueue, created);
+    const { status, elapsedMs } = await outcome(handle);
+    expect(status.stage).toBe('cancelled');
+    expect(status.history.at(-1)).toMatchObject({ step: 'cancel', detail: 'payment not validated in time' });
+    expect(elapsedMs).toBeGreaterThanOrEqual(input.settings.paymentTimeoutMs);
+    expect(elapsedMs).toBeLessThan(input.settings.orderTimeoutMs);
+    expect(calls.map((c) => c.name)).toEqual(['validateOrder', 'enrichOrder', 'publishOrderStatus']);
+    expect(statuses(calls)).toEqual(['CANCELLED']);
+  });
+});
+
+test('an invalid order that is never corrected is cancelled after the default correction timeout (24 h)', async () => {
+  const { activities, calls } = activityDoubles({ validateOrder: async () => ({ valid: false, reasons: ['unknown SKU SKU-9999'] }) });
+  await withWorker(env, activities, async (taskQueue) => {
+    const { handle, input } = await startOrder(taskQueue, created);
+    const { status, elapsedMs } = await outcome(handle);
+    expect(status.stage).toBe('cancelled');
+    expect(status.history.at(-1)).toMatchObject({ step: 'cancel', detail: 'invalid order not corrected in time: unknown SKU SKU-9999' });
+    expect(elapsedMs).toBeGreaterThanOrEqual(input.settings.correctionTimeoutMs);
+    expect(statuses(calls)).toEqual(['INVALID', 'CANCELLED']);
+  });
+});
+
+test('a correction inside the window re-validates; the payment timeout then starts afresh', async () => {
+  let validations = 0;
+  const { activities, calls } = activityDoubles({
+    validateOrder: async () => (++validations === 1 ? { valid: false, reasons: ['quantity of SKU-0001 must be above 0'] } : { valid: true, reasons: [] }),
+  });
+  await withWorker(env, activities, async (taskQueue) => {
+    const { handle, input } = await startOrder(taskQueue, created);
+    await env.sleep(input.settings.correctionTimeoutMs - 60_000);
+    await handle.signal(orderReceived, { eventId: 'evt-update', type: 'order.updated' });
+    await env.sleep(input.settings.paymentTimeoutMs - 60_000);
+    await handle.signal(paymentValidated, paid.arg as never);
+    const status = await handle.result();
+    expect(status.stage).toBe('completed');
+    expect(validations).toBe(2);
+    expect(statuses(calls)).toEqual(['INVALID', 'COMPLETED']);
+  });
+});

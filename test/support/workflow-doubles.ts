@@ -1,0 +1,71 @@
+import { fileURLToPath } from 'node:url';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { FulfillmentActivities } from '../../src/activity/fulfillment/activities.ts';
+import type { NotificationActivities } from '../../src/activity/notification/activities.ts';
+import type { PaymentActivities } from '../../src/activity/payment/activities.ts';
+import type { StorefrontActivities } from '../../src/activity/storefront/activities.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import type { OrderWorkflowSettings } from '../../src/workflow/definitions.ts';
+import { uniqueName } from './names.ts';
+
+/** Every activity the workflows call, replaced by a double: the workflow-logic suite is about the workflows alone. */
+export type AllActivities = StorefrontActivities & PaymentActivities & FulfillmentActivities & NotificationActivities;
+export interface ActivityCall {
+  name: keyof AllActivities;
+  input: unknown;
+}
+
+/** Doubles that succeed, as the real systems would for a valid, paid, in-stock order; tests override what they need. */
+export function activityDoubles(overrides: Partial<AllActivities> = {}): { activities: AllActivities; calls: ActivityCall[] } {
+  const calls: ActivityCall[] = [];
+  const defaults: AllActivities = {
+    validateOrder: async () => ({ valid: true, reasons: [] }),
+    enrichOrder: async () => ({ customerId: 'CUST-1', skus: ['SKU-0001'] }),
+    reserveInventory: async ({ fulfillmentId }) => ({ reservationId: fulfillmentId }),
+    releaseInventory: async () => undefined,
+    getPaymentStatus: async () => ({ status: 'captured', amount: 10, reference: 'ref-1' }),
+    awaitPaymentSettled: async () => ({ status: 'captured', amount: 10, reference: 'ref-1' }),
+    voidPayment: async () => undefined,
+    reportPaymentToOrder: async () => undefined,
+    publishFulfillment: async () => undefined,
+    publishOrderStatus: async () => undefined,
+    notifyCustomer: async () => undefined,
+  };
+  const merged = { ...defaults, ...overrides };
+  const activities = Object.fromEntries(
+    Object.entries(merged).map(([name, fn]) => [
+      name,
+      (input: unknown) => {
+        calls.push({ name: name as keyof AllActivities, input });
+        return (fn as (input: unknown) => Promise<unknown>)(input);
+      },
+    ]),
+  ) as unknown as AllActivities;
+  return { activities, calls };
+}
+
+export const permanent = (message: string) => ApplicationFailure.nonRetryable(message, 'TestDouble');
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The service's real workflow code, bundled once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../../src/workflow/index.ts', import.meta.url)), logger: quietBundler });
+  return bundle;
+}
+const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+
+/** The defaults users get, with every activity group on the one task queue the doubles are served from. */
+export function defaultSettings(taskQueue: string): OrderWorkflowSettings {
+  const { orderTimeouts } = loadConfig({});
+  return { ...orderTimeouts, taskQueues: { storefront: taskQueue, payment: taskQueue, fulfillment: taskQueue, notification: taskQueue } };
+}
+export const defaultPaymentPollTimeoutMs = () => loadConfig({}).paymentPollTimeoutMs;
+
+/** Runs `body` with a worker polling a fresh task queue for both the workflows and the doubles. */
+export async function withWorker<T>(env: TestWorkflowEnvironment, activities: AllActivities, body: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = uniqueName('logic');
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+  return worker.runUntil(body(taskQueue));
+}
