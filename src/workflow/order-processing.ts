@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -34,6 +35,12 @@ const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInter
 
 /** An order that ends without fulfilment for a business reason: cancelled, not failed. */
 class OrderAbandoned extends Error {}
+
+/** An activity's failure says only "Activity task failed"; what went wrong is its cause. */
+const reasonOf = (error: unknown): string => {
+  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
+  return error instanceof Error ? error.message : String(error);
+};
 
 export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promise<OrderStatus> {
   const { orderId, settings } = input;
@@ -204,7 +211,7 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
     return status;
   } catch (error) {
     const abandoned = error instanceof OrderAbandoned || isCancellation(error);
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = reasonOf(error);
     log.warn('order did not complete; compensating', { orderId, reason });
     await CancellationScope.nonCancellable(async () => {
       enter('compensating');
@@ -213,7 +220,7 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
           await undo();
           record(step, 'ok');
         } catch (undoError) {
-          record(step, 'failed', (undoError as Error).message);
+          record(step, 'failed', reasonOf(undoError));
         }
       }
       await fulfillment.publishOrderStatus({ orderId, status: abandoned ? 'CANCELLED' : 'FAILED', reasons: [reason] });
