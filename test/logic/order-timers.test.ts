@@ -1,6 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { ORDER_WORKFLOW, orderReceived, orderWorkflowId, paymentValidated, type OrderStatus, type OrderWorkflowInput } from '../../src/workflow/definitions.ts';
+import { ORDER_WORKFLOW, orderReceived, orderWorkflowId, paymentValidated, type OrderReceivedSignal, type OrderStatus, type OrderWorkflowInput, type PaymentValidatedSignal } from '../../src/workflow/definitions.ts';
+import type { OrderProcessingWorkflow } from '../../src/workflow/order-processing.ts';
 import { uniqueName } from '../support/names.ts';
 import { createTimeSkippingEnvironment } from '../support/time-skipping.ts';
 import { activityDoubles, defaultSettings, withWorker } from '../support/workflow-doubles.ts';
@@ -14,20 +15,20 @@ afterAll(async () => {
 });
 
 /** Starts an order workflow at the default timeouts the way ingest does: signal-with-start. */
-async function startOrder(taskQueue: string, first: { signal: typeof orderReceived | typeof paymentValidated; arg: object }) {
+async function startOrder(taskQueue: string, first: { signal: string; arg: OrderReceivedSignal | PaymentValidatedSignal }) {
   const orderId = uniqueName('ORD');
   const input: OrderWorkflowInput = { orderId, settings: defaultSettings(taskQueue) };
-  const handle = await env.client.workflow.signalWithStart(ORDER_WORKFLOW, {
+  const handle = await env.client.workflow.signalWithStart<typeof OrderProcessingWorkflow, [OrderReceivedSignal | PaymentValidatedSignal]>(ORDER_WORKFLOW, {
     workflowId: orderWorkflowId(orderId),
     taskQueue,
     args: [input],
     signal: first.signal,
-    signalArgs: [first.arg as never],
+    signalArgs: [first.arg],
   });
   return { orderId, input, handle };
 }
-const created = { signal: orderReceived, arg: { eventId: 'evt-order', type: 'order.created' } };
-const paid = { signal: paymentValidated, arg: { eventId: 'evt-pay', type: 'payment.validated', paymentId: 'PAY-1', reference: 'ref-1', amount: 10 } };
+const created = { signal: orderReceived.name, arg: { eventId: 'evt-order', type: 'order.created' } satisfies OrderReceivedSignal };
+const paid = { signal: paymentValidated.name, arg: { eventId: 'evt-pay', type: 'payment.validated', paymentId: 'PAY-1', reference: 'ref-1', amount: 10 } satisfies PaymentValidatedSignal };
 
 /** The workflow's result and how much workflow time (the server's skipped clock) it took. */
 async function outcome(handle: { result(): Promise<OrderStatus>; describe(): Promise<{ startTime: Date; closeTime?: Date }> }): Promise<{ status: OrderStatus; elapsedMs: number }> {
@@ -87,7 +88,7 @@ test('a correction inside the window re-validates; the payment timeout then star
     await env.sleep(input.settings.correctionTimeoutMs - 60_000);
     await handle.signal(orderReceived, { eventId: 'evt-update', type: 'order.updated' });
     await env.sleep(input.settings.paymentTimeoutMs - 60_000);
-    await handle.signal(paymentValidated, paid.arg as never);
+    await handle.signal(paymentValidated, paid.arg);
     const status = await handle.result();
     expect(status.stage).toBe('completed');
     expect(validations).toBe(2);

@@ -12,9 +12,14 @@ import {
   paymentEvent,
   paymentValidated,
   paymentWorkflowId,
+  orderStatusQuery,
+  type OrderReceivedSignal,
   type OrderWorkflowInput,
+  type PaymentEventSignal,
   type PaymentWorkflowInput,
 } from '../../src/workflow/definitions.ts';
+import type { OrderProcessingWorkflow } from '../../src/workflow/order-processing.ts';
+import type { PaymentValidationWorkflow } from '../../src/workflow/payment-validation.ts';
 import { uniqueName } from '../support/names.ts';
 import { createTimeSkippingEnvironment } from '../support/time-skipping.ts';
 import { activityDoubles, defaultPaymentPollTimeoutMs, defaultSettings, permanent, withWorker, type ActivityCall } from '../support/workflow-doubles.ts';
@@ -39,7 +44,7 @@ test('a payment still pending when the default poll window (15 min) closes is re
   await withWorker(env, activities, async (taskQueue) => {
     const orderId = uniqueName('ORD');
     const input: PaymentWorkflowInput = { orderId, pollTimeoutMs: defaultPaymentPollTimeoutMs(), taskQueues: defaultSettings(taskQueue).taskQueues };
-    const handle = await env.client.workflow.signalWithStart(PAYMENT_WORKFLOW, {
+    const handle = await env.client.workflow.signalWithStart<typeof PaymentValidationWorkflow, [PaymentEventSignal]>(PAYMENT_WORKFLOW, {
       workflowId: paymentWorkflowId(orderId),
       taskQueue,
       args: [input],
@@ -75,7 +80,7 @@ test('a pending payment that settles inside the poll window is reported as valid
   await withWorker(env, activities, async (taskQueue) => {
     const orderId = uniqueName('ORD');
     const input: PaymentWorkflowInput = { orderId, pollTimeoutMs: defaultPaymentPollTimeoutMs(), taskQueues: defaultSettings(taskQueue).taskQueues };
-    const handle = await env.client.workflow.signalWithStart(PAYMENT_WORKFLOW, {
+    const handle = await env.client.workflow.signalWithStart<typeof PaymentValidationWorkflow, [PaymentEventSignal]>(PAYMENT_WORKFLOW, {
       workflowId: paymentWorkflowId(orderId),
       taskQueue,
       args: [input],
@@ -90,7 +95,7 @@ test('a pending payment that settles inside the poll window is reported as valid
 async function startPaidOrder(taskQueue: string) {
   const orderId = uniqueName('ORD');
   const input: OrderWorkflowInput = { orderId, settings: defaultSettings(taskQueue) };
-  const handle = await env.client.workflow.signalWithStart(ORDER_WORKFLOW, {
+  const handle = await env.client.workflow.signalWithStart<typeof OrderProcessingWorkflow, [OrderReceivedSignal]>(ORDER_WORKFLOW, {
     workflowId: orderWorkflowId(orderId),
     taskQueue,
     args: [input],
@@ -113,7 +118,7 @@ test('a permanent failure after payment compensates in reverse order, and a fail
   await withWorker(env, activities, async (taskQueue) => {
     const handle = await startPaidOrder(taskQueue);
     await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
-    const status = await handle.query('status');
+    const status = await handle.query(orderStatusQuery);
     expect(names(calls)).toEqual(['validateOrder', 'enrichOrder', 'reserveInventory', 'releaseInventory', 'voidPayment', 'publishOrderStatus']);
     expect(status.stage).toBe('failed');
     expect(status.history.filter((step) => ['release inventory', 'void payment'].includes(step.step))).toMatchObject([
