@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { hideKnownKafkajsWarning } from '../observability/known-warnings.ts';
 import { registerConfigCommand } from './config.ts';
+import { registerHistoryCommand } from './history.ts';
 import { registerKeysCommand } from './keys.ts';
 import { loadDevTooling } from './dev-tooling.ts';
 import { registerOperatorCommands } from './operate.ts';
@@ -28,6 +29,7 @@ registerRoleCommands(program, devTooling);
 registerOperatorCommands(program);
 registerConfigCommand(program);
 registerKeysCommand(program);
+registerHistoryCommand(program);
 registerTailCommand(program, devTooling);
 devTooling?.register(program);
 

@@ -54,7 +54,7 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../../src/workflow/index.ts', import.meta.url)), logger: quietBundler });
   return bundle;
 }
-const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+export const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 
 /** The defaults users get, with every activity group on the one task queue the doubles are served from. */
 export function defaultSettings(taskQueue: string): OrderWorkflowSettings {
