@@ -19,11 +19,18 @@ export interface FulfillmentOrderRecord {
   reprocessOf: string | null;
 }
 
-export type OrderStatusValue = 'INVALID' | 'COMPLETED' | 'CANCELLED' | 'FAILED';
+export type OrderStatusValue = 'INVALID' | 'COMPLETED' | 'CANCELLED' | 'FAILED' | 'IN_REVIEW';
+
+export interface RiskDecisionRecord {
+  score: number;
+  decision: 'UNKNOWN' | 'PASSED' | 'APPROVED' | 'REJECTED' | 'REVIEW_TIMED_OUT';
+  reviewer: string | null;
+}
 
 export interface OrderStatusChangedRecord {
   orderId: string;
   status: OrderStatusValue;
   reasons: string[];
   time: number;
+  risk: RiskDecisionRecord | null;
 }

@@ -66,7 +66,7 @@ export const ENV_SCHEMA = z.object({
 
   TOPIC_ORDER_EVENTS: text('Inbound topic: order.created, order.updated, order.cancelled', 'commerce.order-events'),
   TOPIC_PAYMENT_EVENTS: text('Inbound topic: payment.authorized, .captured, .failed, .pending', 'payments.payment-events'),
-  TOPIC_SUPPORT_COMMANDS: text('Inbound topic: order.reprocess', 'support.order-commands'),
+  TOPIC_SUPPORT_COMMANDS: text('Inbound topic: order.reprocess, order.review', 'support.order-commands'),
   TOPIC_FULFILLMENT: text('Outbound Avro topic: FulfillmentOrder', 'fulfillment.orders'),
   TOPIC_ORDER_STATUS: text('Outbound Avro topic: OrderStatusChanged, for the customer dashboard', 'orders.status'),
   TOPIC_PARTITIONS: int('Partitions of the topics the service creates when they are missing (DLQs included)', 3),
@@ -90,6 +90,7 @@ export const ENV_SCHEMA = z.object({
   TASK_QUEUE_PAYMENT: text('Task queue of the payment-provider activities', 'oms-payment'),
   TASK_QUEUE_FULFILLMENT: text('Task queue of the Avro publishing activities', 'oms-fulfillment'),
   TASK_QUEUE_NOTIFICATION: text('Task queue of the customer notification activities', 'oms-notification'),
+  TASK_QUEUE_RISK: text('Task queue of the risk-service activities', 'oms-risk'),
 
   STOREFRONT_BASE_URL: url("Commerce app's storefront API base URL"),
   STOREFRONT_RPS: int('Storefront requests per second, in total across all worker instances', 150),
@@ -97,11 +98,15 @@ export const ENV_SCHEMA = z.object({
   STOREFRONT_LIMITER_REDIS_URL: redisUrl('Share one storefront limit across instances through this Redis (Bottleneck clustering)'),
   PAYMENT_PROVIDER_BASE_URL: url("Payment provider's API base URL"),
   NOTIFICATION_BASE_URL: url('Customer notification endpoint base URL (default: STOREFRONT_BASE_URL)'),
+  RISK_BASE_URL: url("Risk service's API base URL"),
+  RISK_REVIEW_SCORE: int('Orders the risk service scores at or above this (0-100) wait for a support review', 70),
 
   ORDER_ARRIVAL_TIMEOUT_MS: int('How long an order workflow started by a payment waits for its order', 24 * 3_600_000),
   ORDER_CORRECTION_TIMEOUT_MS: int('How long an invalid order waits for a correction or reprocess', 24 * 3_600_000),
   ORDER_PAYMENT_TIMEOUT_MS: int('How long a valid order waits for a validated payment', 30 * 60_000),
   PAYMENT_POLL_TIMEOUT_MS: int('How long a pending payment is polled before it counts as failed', 15 * 60_000),
+  ORDER_REVIEW_TIMEOUT_MS: int('How long a high-risk order waits for a support decision (order.review) before it is cancelled', 24 * 3_600_000),
+  PAYMENT_RETRY_WINDOW_MS: int('How long after a failed payment the customer may pay again before the order is cancelled', 60 * 60_000),
 
   CODEC_SERVER_HOST: text('oms codec-server: interface to listen on (it decrypts customer data: loopback unless a proxy needs otherwise)', '127.0.0.1'),
   CODEC_SERVER_PORT: int('oms codec-server: port of /encode, /decode and /healthz', 8234, 0),
@@ -129,6 +134,7 @@ export const ENV_SCHEMA = z.object({
     .describe('Human-readable logs (default: pretty on a terminal, JSON otherwise)'),
   STANDIN_STOREFRONT_PORT: int('oms start / oms standins: port of the storefront stand-in when no STOREFRONT_BASE_URL is set', 8190),
   STANDIN_PAYMENT_PROVIDER_PORT: int('oms start / oms standins: port of the payment-provider stand-in when no PAYMENT_PROVIDER_BASE_URL is set', 8191),
+  STANDIN_RISK_PORT: int('oms start / oms standins: port of the risk-service stand-in when no RISK_BASE_URL is set', 8192),
   STANDIN_STOREFRONT_RPS: int('Rate limit the storefront stand-in enforces (429 above it)', 150),
   TEMPORAL_UI_URL: url('Where the demo points you for the Temporal UI (default: the local dev server UI)'),
   OMS_LOCAL_STACK: z
@@ -215,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         payment: e.TASK_QUEUE_PAYMENT,
         fulfillment: e.TASK_QUEUE_FULFILLMENT,
         notification: e.TASK_QUEUE_NOTIFICATION,
+        risk: e.TASK_QUEUE_RISK,
       },
     },
     storefront: {
@@ -224,11 +231,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       limiterRedisUrl: e.STOREFRONT_LIMITER_REDIS_URL,
     },
     paymentProvider: { baseUrl: e.PAYMENT_PROVIDER_BASE_URL },
+    risk: { baseUrl: e.RISK_BASE_URL, reviewScore: e.RISK_REVIEW_SCORE },
     notification: { baseUrl: e.NOTIFICATION_BASE_URL ?? e.STOREFRONT_BASE_URL },
     orderTimeouts: {
       orderTimeoutMs: e.ORDER_ARRIVAL_TIMEOUT_MS,
       correctionTimeoutMs: e.ORDER_CORRECTION_TIMEOUT_MS,
       paymentTimeoutMs: e.ORDER_PAYMENT_TIMEOUT_MS,
+      reviewTimeoutMs: e.ORDER_REVIEW_TIMEOUT_MS,
+      paymentRetryWindowMs: e.PAYMENT_RETRY_WINDOW_MS,
     },
     paymentPollTimeoutMs: e.PAYMENT_POLL_TIMEOUT_MS,
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
@@ -236,7 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? Boolean(process.stdout.isTTY) },
     localStack: e.OMS_LOCAL_STACK,
-    standins: { storefrontPort: e.STANDIN_STOREFRONT_PORT, paymentProviderPort: e.STANDIN_PAYMENT_PROVIDER_PORT, storefrontRps: e.STANDIN_STOREFRONT_RPS },
+    standins: { storefrontPort: e.STANDIN_STOREFRONT_PORT, paymentProviderPort: e.STANDIN_PAYMENT_PROVIDER_PORT, riskPort: e.STANDIN_RISK_PORT, storefrontRps: e.STANDIN_STOREFRONT_RPS },
   };
 }
 

@@ -4,6 +4,7 @@ import { endpointsToEnv } from './endpoints.ts';
 import { nativeUp, type Progress } from './native/stack.ts';
 import { nativeEndpoints, nativePorts } from './native/services.ts';
 import { startPaymentProviderStandin } from './standins/payment-provider.ts';
+import { startRiskServiceStandin } from './standins/risk-service.ts';
 import { startStorefrontStandin } from './standins/storefront.ts';
 
 /** Without these, a command means "the local stack": `oms start` brings it up, `oms demo` talks to it. */
@@ -23,6 +24,7 @@ export function localEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     ...(env.TEMPORAL_UI_URL ? {} : { TEMPORAL_UI_URL: `http://127.0.0.1:${ports.temporalUi}` }),
     ...(env.STOREFRONT_BASE_URL ? {} : { STOREFRONT_BASE_URL: `http://127.0.0.1:${config.standins.storefrontPort}` }),
     ...(env.PAYMENT_PROVIDER_BASE_URL ? {} : { PAYMENT_PROVIDER_BASE_URL: `http://127.0.0.1:${config.standins.paymentProviderPort}` }),
+    ...(env.RISK_BASE_URL ? {} : { RISK_BASE_URL: `http://127.0.0.1:${config.standins.riskPort}` }),
     // Where the local Temporal UI expects the codec server (see the temporal service's --ui-codec-endpoint).
     CODEC_SERVER_PORT: String(ports.codecServer),
     CODEC_SERVER_TOKENS: ensureDevCodecToken(),
@@ -33,20 +35,24 @@ export function localEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 export interface StartedStandins {
   storefrontUrl: string;
   paymentProviderUrl: string;
+  riskUrl: string;
   close(): Promise<void>;
 }
 
-/** The commerce app and payment provider stand-ins on their configured ports (`oms standins`, and `oms start` locally). */
+/** The commerce app, payment provider and risk service stand-ins on their configured ports (`oms standins`, and `oms start` locally). */
 export async function startStandins(env: NodeJS.ProcessEnv): Promise<StartedStandins> {
   const config = loadConfig(env);
   const storefront = await startStorefrontStandin({ port: config.standins.storefrontPort, rateLimitRps: config.standins.storefrontRps, host: config.http.host });
   const paymentProvider = await startPaymentProviderStandin({ port: config.standins.paymentProviderPort, host: config.http.host });
+  const risk = await startRiskServiceStandin({ port: config.standins.riskPort, host: config.http.host });
   return {
     storefrontUrl: storefront.url,
     paymentProviderUrl: paymentProvider.url,
+    riskUrl: risk.url,
     close: async () => {
       await storefront.close();
       await paymentProvider.close();
+      await risk.close();
     },
   };
 }
@@ -61,6 +67,6 @@ export async function startLocalDependencies(env: NodeJS.ProcessEnv, progress: P
   await nativeUp({ progress });
   const additions = localEnv(env);
   const standins = await startStandins(env);
-  progress(`storefront stand-in on ${standins.storefrontUrl}, payment-provider stand-in on ${standins.paymentProviderUrl}`);
+  progress(`storefront stand-in on ${standins.storefrontUrl}, payment-provider stand-in on ${standins.paymentProviderUrl}, risk-service stand-in on ${standins.riskUrl}`);
   return { env: additions, close: () => standins.close() };
 }

@@ -42,6 +42,13 @@ const paymentData = z.object({
 
 const reprocessData = z.object({ orderId: id, reason: z.string().min(1), requestedBy: z.string().optional() });
 
+const reviewData = z.object({
+  orderId: id,
+  decision: z.enum(['approve', 'reject']),
+  reviewer: z.string().min(1).optional(),
+  note: z.string().optional(),
+});
+
 export const EVENT_DATA_SCHEMAS = {
   'order.created': orderData,
   'order.updated': orderData,
@@ -51,6 +58,7 @@ export const EVENT_DATA_SCHEMAS = {
   'payment.failed': paymentData,
   'payment.pending': paymentData,
   'order.reprocess': reprocessData,
+  'order.review': reviewData,
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA_SCHEMAS;

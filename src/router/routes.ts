@@ -7,6 +7,7 @@ import {
   PAYMENT_WORKFLOW,
   orderCancelled,
   orderReceived,
+  orderReviewed,
   orderWorkflowId,
   paymentEvent,
   paymentWorkflowId,
@@ -91,6 +92,13 @@ const ROUTES: { [T in EventType]: Route<T> } = {
   'order.reprocess': row('order', reprocessRequested, (event: InboundEvent<'order.reprocess'>) => ({ ...eventSignal(event), reason: event.data.reason }), {
     reprocess: true,
   }),
+  // A decision for a closed order (cancelled meanwhile, or v1 with no review) is late, like any other event.
+  'order.review': row('order', orderReviewed, (event: InboundEvent<'order.review'>) => ({
+    ...eventSignal(event),
+    decision: event.data.decision,
+    ...(event.data.reviewer ? { reviewer: event.data.reviewer } : {}),
+    ...(event.data.note ? { note: event.data.note } : {}),
+  })),
 };
 
 export type RouteMode = 'live' | 'reprocess';
@@ -102,7 +110,7 @@ export function routeEvent(event: InboundEvent, settings: RouterSettings, mode: 
   const start =
     route.target === 'order'
       ? { workflowType: ORDER_WORKFLOW, workflowId: orderWorkflowId(orderId), workflowArgs: [{ orderId, settings: settings.order }] }
-      : { workflowType: PAYMENT_WORKFLOW, workflowId: paymentWorkflowId(orderId), workflowArgs: [{ orderId, pollTimeoutMs: settings.paymentPollTimeoutMs, taskQueues: settings.order.taskQueues }] };
+      : { workflowType: PAYMENT_WORKFLOW, workflowId: paymentWorkflowId(orderId), workflowArgs: [{ orderId, pollTimeoutMs: settings.paymentPollTimeoutMs, retryWindowMs: settings.order.paymentRetryWindowMs, taskQueues: settings.order.taskQueues }] };
   return {
     ...start,
     taskQueue: settings.taskQueue,

@@ -1,7 +1,7 @@
 import type { Config, Env } from '../config/config.ts';
 
 /** What one worker process can run: the workflows, and each activity group by the system it calls. */
-export const WORKER_GROUPS = ['workflows', 'storefront', 'payment', 'fulfillment', 'notification'] as const;
+export const WORKER_GROUPS = ['workflows', 'storefront', 'payment', 'fulfillment', 'notification', 'risk'] as const;
 export type WorkerGroup = (typeof WORKER_GROUPS)[number];
 
 export function parseWorkerGroups(list: string | undefined): WorkerGroup[] {
@@ -21,5 +21,6 @@ export function workerNeeds(config: Config, groups: readonly WorkerGroup[]): [ke
     needs.push(['KAFKA_BROKERS', config.kafka.brokers], ['SCHEMA_REGISTRY_URL', config.schemaRegistry.url], ['STOREFRONT_BASE_URL', config.storefront.baseUrl]);
   }
   if (groups.includes('notification')) needs.push(['NOTIFICATION_BASE_URL', config.notification.baseUrl]);
+  if (groups.includes('risk')) needs.push(['RISK_BASE_URL', config.risk.baseUrl]);
   return needs;
 }

@@ -4,6 +4,8 @@ import { createFulfillmentActivities } from '../activity/fulfillment/activities.
 import { createNotificationActivities } from '../activity/notification/activities.ts';
 import { PaymentProviderClient } from '../activity/payment/client.ts';
 import { createPaymentActivities } from '../activity/payment/activities.ts';
+import { createRiskActivities } from '../activity/risk/activities.ts';
+import { RiskServiceClient } from '../activity/risk/client.ts';
 import { StorefrontClient } from '../activity/storefront/client.ts';
 import { createStorefrontActivities } from '../activity/storefront/activities.ts';
 import { warmUpHttp } from '../activity/http.ts';
@@ -101,6 +103,11 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     const baseUrl = required(config.notification.baseUrl, 'NOTIFICATION_BASE_URL');
     const activities = createNotificationActivities({ baseUrl, budget: notificationsToStorefront ? budget : undefined });
     specs.push({ taskQueue: queues.notification, options: { taskQueue: queues.notification, activities } });
+  }
+
+  if (groups.includes('risk')) {
+    const activities = createRiskActivities({ client: new RiskServiceClient(required(config.risk.baseUrl, 'RISK_BASE_URL')), reviewScore: config.risk.reviewScore });
+    specs.push({ taskQueue: queues.risk, options: { taskQueue: queues.risk, activities } });
   }
 
   // Workers come in generations: a new one replaces the running one when Temporal comes back (below).

@@ -39,6 +39,13 @@ export interface PaymentFailedSignal extends EventSignal {
   reason: string;
 }
 
+/** A support agent's decision on an order held for review (`order.review`). */
+export interface OrderReviewSignal extends EventSignal {
+  decision: 'approve' | 'reject';
+  reviewer?: string;
+  note?: string;
+}
+
 export interface PaymentEventSignal extends EventSignal {
   type: 'payment.authorized' | 'payment.captured' | 'payment.failed' | 'payment.pending';
   paymentId: string;
@@ -52,6 +59,18 @@ export const reprocessRequested = defineSignal<[ReprocessSignal]>('reprocessRequ
 export const paymentValidated = defineSignal<[PaymentValidatedSignal]>('paymentValidated');
 export const paymentFailed = defineSignal<[PaymentFailedSignal]>('paymentFailed');
 export const paymentEvent = defineSignal<[PaymentEventSignal]>('paymentEvent');
+export const orderReviewed = defineSignal<[OrderReviewSignal]>('orderReviewed');
+
+/**
+ * Workflow changes shipped with `patched()`: a run either took a change from its start or never does
+ * (README, "Changing a workflow"). The ids are recorded in histories: never rename one.
+ */
+export const PATCHES = {
+  /** v2: orders are scored by the risk service after payment; high risk waits for a support review. */
+  riskCheck: 'risk-check',
+  /** v2: a failed payment waits for the customer to pay again, within a window, instead of ending the order. */
+  paymentRetry: 'payment-retry',
+} as const;
 
 export type OrderStage =
   | 'awaiting-order'
@@ -59,6 +78,9 @@ export type OrderStage =
   | 'awaiting-correction'
   | 'enriching'
   | 'awaiting-payment'
+  | 'awaiting-payment-retry'
+  | 'assessing-risk'
+  | 'awaiting-review'
   | 'allocating'
   | 'publishing'
   | 'notifying'
@@ -79,6 +101,15 @@ export interface AppliedEvent {
   type: string;
 }
 
+/** The risk check's outcome: the score and who decided (nobody for a low score). */
+export interface RiskDecision {
+  score: number;
+  level: 'low' | 'high';
+  decision: 'passed' | 'approved' | 'rejected' | 'review-timed-out';
+  reasons: string[];
+  reviewer?: string;
+}
+
 export interface OrderStatus {
   orderId: string;
   stage: OrderStage;
@@ -86,6 +117,9 @@ export interface OrderStatus {
   orderReceived: boolean;
   orderVersion: number;
   payment: { status: 'none' | 'validated' | 'failed'; paymentId?: string; reference?: string };
+  /** Payments that failed before the one that counts (v2: the customer may pay again). */
+  failedPayments?: { paymentId: string; reason: string }[];
+  risk?: RiskDecision;
   fulfillmentId?: string;
   reservationId?: string;
   /** Every event this run applied, in the order it applied them; duplicates are not listed again. */
@@ -101,6 +135,8 @@ export interface ActivityTaskQueues {
   payment: string;
   fulfillment: string;
   notification: string;
+  /** Absent from the inputs of runs started before the risk check (v1). */
+  risk?: string;
 }
 
 export interface OrderWorkflowSettings {
@@ -110,8 +146,19 @@ export interface OrderWorkflowSettings {
   correctionTimeoutMs: number;
   /** How long a valid order waits for a validated payment before it is cancelled. */
   paymentTimeoutMs: number;
+  /** How long a high-risk order waits for a support decision. Absent from inputs older than the change (see CHANGE_DEFAULTS). */
+  reviewTimeoutMs?: number;
+  /** How long a failed payment may be followed by a successful one. Absent from inputs older than the change. */
+  paymentRetryWindowMs?: number;
   taskQueues: ActivityTaskQueues;
 }
+
+/**
+ * For runs that take a change but were started with an input from before it (an ingest not yet
+ * upgraded during a rolling deploy): the config's defaults, repeated here because workflow code
+ * can't import config.
+ */
+export const CHANGE_DEFAULTS = { reviewTimeoutMs: 24 * 3_600_000, paymentRetryWindowMs: 60 * 60_000, riskTaskQueue: 'oms-risk' } as const;
 
 /** What a new run of a closed order keeps from the run before it. */
 export interface ReprocessOf {
@@ -133,6 +180,8 @@ export interface PaymentWorkflowInput {
   orderId: string;
   /** How long to keep polling the provider while a payment stays pending. */
   pollTimeoutMs: number;
+  /** v2: after a failed payment, how long to keep listening for the customer's next one. */
+  retryWindowMs?: number;
   taskQueues: ActivityTaskQueues;
 }
 
@@ -140,6 +189,8 @@ export interface PaymentStatusView {
   orderId: string;
   paymentId?: string;
   status: 'waiting' | 'pending' | 'validated' | 'failed';
+  /** v2: payments that failed before the current one. */
+  failed?: string[];
   checks: number;
   appliedEvents: AppliedEvent[];
 }

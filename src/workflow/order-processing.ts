@@ -5,6 +5,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -12,16 +13,21 @@ import {
 import type { FulfillmentActivities } from '../activity/fulfillment/activities.ts';
 import type { NotificationActivities } from '../activity/notification/activities.ts';
 import type { PaymentActivities } from '../activity/payment/activities.ts';
+import type { RiskActivities } from '../activity/risk/activities.ts';
 import type { StorefrontActivities } from '../activity/storefront/activities.ts';
 import {
+  CHANGE_DEFAULTS,
   orderCancelled,
   orderReceived,
+  orderReviewed,
   orderStatusQuery,
   paymentFailed,
   paymentValidated,
+  PATCHES,
   reprocessRequested,
   type EventSignal,
   type OrderCancelledSignal,
+  type OrderReviewSignal,
   type PaymentFailedSignal,
   type PaymentValidatedSignal,
   type OrderStage,
@@ -49,6 +55,21 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
   const payment = proxyActivities<PaymentActivities>({ taskQueue: queues.payment, startToCloseTimeout: '30 seconds', retry });
   const fulfillment = proxyActivities<FulfillmentActivities>({ taskQueue: queues.fulfillment, startToCloseTimeout: '30 seconds', retry });
   const notification = proxyActivities<NotificationActivities>({ taskQueue: queues.notification, startToCloseTimeout: '30 seconds', retry });
+  const risk = proxyActivities<RiskActivities>({ taskQueue: queues.risk ?? CHANGE_DEFAULTS.riskTaskQueue, startToCloseTimeout: '30 seconds', retry });
+
+  /*
+   * Versions. Each change is decided once, here at the start of a run, so a run follows one version
+   * to its end: a run that began before a change replays without its marker (patched() is false, the
+   * v1 path), a run that begins after records the marker. Runs of both kinds are in the saved
+   * histories that test/logic/replay.test.ts replays.
+   * Deprecating a patch (deprecatePatch(), then removing it and the v1 path) is safe once no run
+   * without it is open; this visibility query lists them, and must come back empty, across the
+   * longest an order can stay open (the arrival, correction, payment and review windows):
+   *   temporal workflow list --query "WorkflowType = 'OrderProcessingWorkflow' AND ExecutionStatus = 'Running' AND TemporalChangeVersion IS NULL"
+   * (the SDK sets TemporalChangeVersion to the patch ids a run took).
+   */
+  const riskCheck = patched(PATCHES.riskCheck);
+  const paymentRetry = patched(PATCHES.paymentRetry);
 
   const status: OrderStatus = {
     orderId,
@@ -63,6 +84,7 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
   const fulfillmentId = `ful-${workflowInfo().runId}`;
   let cancellation: string | undefined;
   let reprocessRequests = 0;
+  let review: OrderReviewSignal | undefined;
 
   const record = (step: string, outcome: StepRecord['outcome'], detail?: string) => {
     status.history.push({ step, at: new Date().toISOString(), outcome, ...(detail ? { detail } : {}) });
@@ -103,14 +125,23 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
   setHandler(
     paymentValidated,
     once<PaymentValidatedSignal>((signal) => {
-      if (status.payment.status === 'none') status.payment = { status: 'validated', paymentId: signal.paymentId, reference: signal.reference };
+      // v2: a payment that follows a failed one (the customer paid again) is the one that counts.
+      const open = status.payment.status === 'none' || (paymentRetry && status.payment.status === 'failed');
+      if (open) status.payment = { status: 'validated', paymentId: signal.paymentId, reference: signal.reference };
     }),
   );
   setHandler(
     paymentFailed,
     once<PaymentFailedSignal>((signal) => {
       if (status.payment.status === 'none') status.payment = { status: 'failed', paymentId: signal.paymentId };
+      if (paymentRetry && status.payment.status !== 'validated') (status.failedPayments ??= []).push({ paymentId: signal.paymentId, reason: signal.reason });
       record('payment', 'failed', signal.reason);
+    }),
+  );
+  setHandler(
+    orderReviewed,
+    once<OrderReviewSignal>((signal) => {
+      review ??= signal;
     }),
   );
   setHandler(orderStatusQuery, () => status);
@@ -139,6 +170,31 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
       if (isCancellation(error) && cancellation !== undefined) throw new OrderAbandoned(`cancelled: ${cancellation}`);
       throw error;
     }
+  };
+
+  /** v2: scored after payment, so a rejected order has its payment voided; high risk waits for support. */
+  const checkRisk = async (customerId: string) => {
+    throwIfCancelled();
+    enter('assessing-risk');
+    const verdict = await interruptible(() => risk.assessOrderRisk({ orderId, customerId }));
+    status.risk = { ...verdict, decision: 'passed' };
+    if (verdict.level === 'low') {
+      record('risk', 'ok', `score ${verdict.score}`);
+      return;
+    }
+    record('risk', 'info', `score ${verdict.score}: held for review`);
+    enter('awaiting-review');
+    await fulfillment.publishOrderStatus({ orderId, status: 'IN_REVIEW', reasons: verdict.reasons, risk: status.risk });
+    const decided = await condition(() => review !== undefined || cancellation !== undefined, settings.reviewTimeoutMs ?? CHANGE_DEFAULTS.reviewTimeoutMs);
+    throwIfCancelled();
+    if (!decided || !review) {
+      status.risk = { ...status.risk, decision: 'review-timed-out' };
+      throw new OrderAbandoned('risk review not decided in time');
+    }
+    const by = review.reviewer ? ` by ${review.reviewer}` : '';
+    status.risk = { ...status.risk, decision: review.decision === 'approve' ? 'approved' : 'rejected', ...(review.reviewer ? { reviewer: review.reviewer } : {}) };
+    if (review.decision === 'reject') throw new OrderAbandoned(`rejected in risk review${by}${review.note ? `: ${review.note}` : ''}`);
+    record('review', 'ok', `approved${by}`);
   };
 
   const compensations: { step: string; undo: () => Promise<void> }[] = [];
@@ -179,12 +235,19 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
 
     enter('awaiting-payment');
     await waitFor(() => status.payment.status !== 'none', settings.paymentTimeoutMs, 'payment not validated in time');
-    if (status.payment.status === 'failed') throw new OrderAbandoned('payment failed');
+    if (status.payment.status === 'failed') {
+      if (!paymentRetry) throw new OrderAbandoned('payment failed');
+      enter('awaiting-payment-retry');
+      const windowMs = settings.paymentRetryWindowMs ?? CHANGE_DEFAULTS.paymentRetryWindowMs;
+      await waitFor(() => status.payment.status === 'validated', windowMs, 'payment failed and was not made again in time');
+    }
     const { paymentId, reference } = status.payment;
     if (!paymentId || !reference) throw ApplicationFailure.nonRetryable('validated payment without id or reference');
     record('payment', 'ok', `payment ${paymentId}`);
     // A payment carried over from an earlier run belongs to that run's fulfilment: never void it here.
     if (!previous?.payment) compensations.push({ step: 'void payment', undo: () => payment.voidPayment({ orderId, paymentId }) });
+
+    if (riskCheck) await checkRisk(enriched.customerId);
 
     throwIfCancelled();
     enter('allocating');
@@ -205,7 +268,7 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
     enter('notifying');
     await notification.notifyCustomer({ orderId, fulfillmentId, template: 'order-confirmed' });
     record('notify', 'ok');
-    await fulfillment.publishOrderStatus({ orderId, status: 'COMPLETED', reasons: [] });
+    await fulfillment.publishOrderStatus({ orderId, status: 'COMPLETED', reasons: [], ...(status.risk ? { risk: status.risk } : {}) });
     if (cancellation !== undefined) record('cancel', 'skipped', `arrived after fulfilment: ${cancellation}`);
     enter('completed');
     return status;
@@ -223,7 +286,7 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
           record(step, 'failed', reasonOf(undoError));
         }
       }
-      await fulfillment.publishOrderStatus({ orderId, status: abandoned ? 'CANCELLED' : 'FAILED', reasons: [reason] });
+      await fulfillment.publishOrderStatus({ orderId, status: abandoned ? 'CANCELLED' : 'FAILED', reasons: [reason], ...(status.risk ? { risk: status.risk } : {}) });
     });
     record(abandoned ? 'cancel' : 'fail', 'info', reason);
     enter(abandoned ? 'cancelled' : 'failed');

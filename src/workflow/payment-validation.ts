@@ -1,6 +1,6 @@
-import { ActivityFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { PaymentActivities } from '../activity/payment/activities.ts';
-import { paymentEvent, paymentStatusQuery, type PaymentEventSignal, type PaymentStatusView, type PaymentWorkflowInput } from './definitions.ts';
+import { CHANGE_DEFAULTS, PATCHES, paymentEvent, paymentStatusQuery, type PaymentEventSignal, type PaymentStatusView, type PaymentWorkflowInput } from './definitions.ts';
 
 /**
  * Confirms a payment with the provider (its API, not the webhook, is the source of truth), polls
@@ -19,6 +19,8 @@ export async function PaymentValidationWorkflow(input: PaymentWorkflowInput): Pr
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
   });
 
+  // Decided once per run, as in the order workflow (see the versions comment there).
+  const paymentRetry = patched(PATCHES.paymentRetry);
   const view: PaymentStatusView = { orderId, status: 'waiting', checks: 0, appliedEvents: [] };
   const seen = new Set<string>();
   const inbox: PaymentEventSignal[] = [];
@@ -31,7 +33,11 @@ export async function PaymentValidationWorkflow(input: PaymentWorkflowInput): Pr
   setHandler(paymentStatusQuery, () => view);
 
   for (;;) {
-    await condition(() => inbox.length > 0);
+    if (view.status === 'failed') {
+      // v2: the customer may pay again (another card) within the window; the order waits as long.
+      const again = await condition(() => inbox.length > 0, input.retryWindowMs ?? CHANGE_DEFAULTS.paymentRetryWindowMs);
+      if (!again) return view;
+    } else await condition(() => inbox.length > 0);
     const event = inbox.shift()!;
     view.paymentId = event.paymentId;
     view.checks += 1;
@@ -78,6 +84,10 @@ export async function PaymentValidationWorkflow(input: PaymentWorkflowInput): Pr
         reason: settled.reason ?? 'payment failed',
       });
       view.status = 'failed';
+      if (paymentRetry) {
+        (view.failed ??= []).push(event.paymentId);
+        continue;
+      }
     }
     return view;
   }

@@ -20,7 +20,7 @@ export interface Bench {
   producer: Producer;
   temporal: Client;
   /** Settings of a fresh service instance: its own topics, group and task queues. */
-  service(urls?: { storefront?: string; paymentProvider?: string }, extra?: Record<string, string>): { id: string; env: Record<string, string>; config: Config };
+  service(urls?: { storefront?: string; paymentProvider?: string; risk?: string }, extra?: Record<string, string>): { id: string; env: Record<string, string>; config: Config };
   close(): Promise<void>;
 }
 
@@ -45,7 +45,7 @@ export async function openBench(quick: boolean, progress: (line: string) => void
     temporal,
     service: (urls = {}, extra = {}) => {
       const id = uniqueName('b');
-      const env = { ...serviceEnv(endpoints, id, { storefront: urls.storefront ?? 'http://127.0.0.1:9', paymentProvider: urls.paymentProvider ?? 'http://127.0.0.1:9' }), ...extra };
+      const env = { ...serviceEnv(endpoints, id, { storefront: urls.storefront ?? 'http://127.0.0.1:9', paymentProvider: urls.paymentProvider ?? 'http://127.0.0.1:9', risk: urls.risk ?? 'http://127.0.0.1:9' }), ...extra };
       return { id, env, config: loadConfig(env) };
     },
     close: async () => {

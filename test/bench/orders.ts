@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { FulfillmentOrderRecord } from '../../src/avro/schemas.ts';
 import { createSchemaRegistry } from '../../src/avro/publisher.ts';
 import { startPaymentProviderStandin } from '../../src/dev/standins/payment-provider.ts';
+import { startRiskServiceStandin } from '../../src/dev/standins/risk-service.ts';
 import { startStorefrontStandin } from '../../src/dev/standins/storefront.ts';
 import { collectTopic } from '../../src/service/kafka.ts';
 import { orderStream, produceAtRate } from '../support/order-records.ts';
@@ -32,7 +33,8 @@ export interface LoadFigures {
 export async function ordersUnderLoad(bench: Bench, offeredPerSecond: number, seconds: number, roleEnv: Record<string, string> = {}): Promise<LoadFigures> {
   const storefront = await startStorefrontStandin({ rateLimitRps: 150 });
   const payments = await startPaymentProviderStandin();
-  const { id, env, config } = bench.service({ storefront: storefront.url, paymentProvider: payments.url }, roleEnv);
+  const risk = await startRiskServiceStandin();
+  const { id, env, config } = bench.service({ storefront: storefront.url, paymentProvider: payments.url, risk: risk.url }, roleEnv);
   const roles = [startRole(['ingest'], env), startRole(['worker'], env)];
   let fulfilled: Awaited<ReturnType<typeof collectTopic>> | undefined;
   try {
@@ -111,5 +113,6 @@ export async function ordersUnderLoad(bench: Bench, offeredPerSecond: number, se
     await Promise.all(roles.map((role) => role.kill('SIGKILL')));
     await storefront.close();
     await payments.close();
+    await risk.close();
   }
 }

@@ -32,7 +32,7 @@ describe('a bad or missing value stops start-up with one line naming the variabl
     const result = await runOms(['worker'], { KAFKA_BROKERS: '127.0.0.1:1', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:1' });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      'oms: invalid configuration: TEMPORAL_ADDRESS: required, but not set; STOREFRONT_BASE_URL: required, but not set; PAYMENT_PROVIDER_BASE_URL: required, but not set; NOTIFICATION_BASE_URL: required, but not set\n',
+      'oms: invalid configuration: TEMPORAL_ADDRESS: required, but not set; STOREFRONT_BASE_URL: required, but not set; PAYMENT_PROVIDER_BASE_URL: required, but not set; NOTIFICATION_BASE_URL: required, but not set; RISK_BASE_URL: required, but not set\n',
     );
     const storefrontOnly = await runOms(['worker', '--queues', 'storefront'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(storefrontOnly.stderr).toBe('oms: invalid configuration: STOREFRONT_BASE_URL: required, but not set\n');

@@ -2,7 +2,8 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
-import { bundleWorkflowCode, DeterminismViolationError, Worker, type ReplayResult } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { afterAll, expect, test } from 'vitest';
 import { cachePaths } from '../../src/dev/native/paths.ts';
 import { quietBundler, workflowBundle } from '../support/workflow-doubles.ts';

@@ -6,7 +6,7 @@ import { runOms } from '../support/cli.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const missingEndpoints =
-  /^oms: invalid configuration: TEMPORAL_ADDRESS: required, but not set; STOREFRONT_BASE_URL: required, but not set; PAYMENT_PROVIDER_BASE_URL: required, but not set; KAFKA_BROKERS: required, but not set; SCHEMA_REGISTRY_URL: required, but not set; NOTIFICATION_BASE_URL: required, but not set$/;
+  /^oms: invalid configuration: TEMPORAL_ADDRESS: required, but not set; STOREFRONT_BASE_URL: required, but not set; PAYMENT_PROVIDER_BASE_URL: required, but not set; KAFKA_BROKERS: required, but not set; SCHEMA_REGISTRY_URL: required, but not set; NOTIFICATION_BASE_URL: required, but not set; RISK_BASE_URL: required, but not set$/;
 
 /**
  * The modules a file can load: its imports (type-only ones are erased) and its dynamic imports of a

@@ -9,6 +9,7 @@ import { startIngest, type RunningIngest } from '../../src/service/ingest.ts';
 import { startWorkers, type RunningWorkers } from '../../src/service/worker.ts';
 import type { WorkerGroup } from '../../src/service/worker-groups.ts';
 import { startPaymentProviderStandin } from '../../src/dev/standins/payment-provider.ts';
+import { startRiskServiceStandin } from '../../src/dev/standins/risk-service.ts';
 import { startStorefrontStandin } from '../../src/dev/standins/storefront.ts';
 import type { KafkaRecord } from '../../src/dev/standins/events.ts';
 import { createTemporalClient, temporalSettings } from '../../src/temporal/factory.ts';
@@ -31,6 +32,7 @@ export interface TestService {
   registry: Registry;
   storefront: Awaited<ReturnType<typeof startStorefrontStandin>>;
   paymentProvider: Awaited<ReturnType<typeof startPaymentProviderStandin>>;
+  risk: Awaited<ReturnType<typeof startRiskServiceStandin>>;
   workers?: RunningWorkers;
   ingest?: RunningIngest;
   logger: Logger;
@@ -56,8 +58,9 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   const id = uniqueName('t');
   const storefront = await startStorefrontStandin({ rateLimitRps: options.storefrontRps ?? 1_000 });
   const paymentProvider = await startPaymentProviderStandin();
+  const risk = await startRiskServiceStandin();
   const env: Record<string, string> = {
-    ...serviceEnv(stack, id, { storefront: storefront.url, paymentProvider: paymentProvider.url }),
+    ...serviceEnv(stack, id, { storefront: storefront.url, paymentProvider: paymentProvider.url, risk: risk.url }),
     STOREFRONT_RPS: String(options.storefrontRps ?? 1_000),
     ...options.env,
   };
@@ -84,6 +87,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     registry,
     storefront,
     paymentProvider,
+    risk,
     workers,
     ingest,
     logger,
@@ -99,6 +103,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
       await temporal.connection.close();
       await storefront.close();
       await paymentProvider.close();
+      await risk.close();
     },
   };
 }

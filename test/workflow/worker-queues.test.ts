@@ -13,7 +13,7 @@ afterAll(async () => {
   await service?.stop();
 });
 
-test('oms worker --queues storefront,payment runs just those groups, and an order needs it to complete', { timeout: 120_000 }, async () => {
+test('oms worker --queues storefront,payment,risk runs just those groups, and an order needs it to complete', { timeout: 120_000 }, async () => {
   const orderId = service.orderId('queues');
   await service.produce(service.config.topics.orderEvents, [toRecord(orderEvent('order.created', orderId))]);
   await service.produce(service.config.topics.paymentEvents, [toRecord(paymentEventFor('payment.authorized', orderId, `PAY-${orderId}`))]);
@@ -23,12 +23,12 @@ test('oms worker --queues storefront,payment runs just those groups, and an orde
   expect((await service.orderStatus(orderId)).stage).toBe('validating');
 
   const port = randomPort();
-  const worker = spawnOms(['worker', '--queues', 'storefront,payment'], { ...service.env, HTTP_PORT: port, LOG_LEVEL: 'info' });
+  const worker = spawnOms(['worker', '--queues', 'storefront,payment,risk'], { ...service.env, HTTP_PORT: port, LOG_LEVEL: 'info' });
   try {
     await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200), { timeout: 60_000, interval: 250 });
     await vi.waitFor(async () => expect((await service.orderStatus(orderId)).stage).toBe('completed'), { timeout: 60_000, interval: 250 });
     const started = worker.output().split('\n').find((line) => line.includes('workers running'));
-    expect(JSON.parse(started!)).toMatchObject({ taskQueues: [service.config.taskQueues.activities.storefront, service.config.taskQueues.activities.payment] });
+    expect(JSON.parse(started!)).toMatchObject({ taskQueues: [service.config.taskQueues.activities.storefront, service.config.taskQueues.activities.payment, service.config.taskQueues.activities.risk] });
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
   } finally {
@@ -39,5 +39,5 @@ test('oms worker --queues storefront,payment runs just those groups, and an orde
 test('oms worker --queues with an unknown group says which groups exist', async () => {
   const result = await runOms(['worker', '--queues', 'storefront,shipping'], service.env);
   expect(result.code).toBe(1);
-  expect(result.stderr.trim()).toBe('oms: --queues: unknown group shipping; expected some of workflows, storefront, payment, fulfillment, notification');
+  expect(result.stderr.trim()).toBe('oms: --queues: unknown group shipping; expected some of workflows, storefront, payment, fulfillment, notification, risk');
 });

@@ -1,9 +1,21 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AvroPublisher } from '../../avro/publisher.ts';
-import type { OrderStatusValue } from '../../avro/schemas.ts';
+import type { OrderStatusValue, RiskDecisionRecord } from '../../avro/schemas.ts';
 import { RECENT_READ_MS, type StorefrontClient } from '../storefront/client.ts';
 
 const toMinorUnits = (amount: number) => Math.round(amount * 100);
+
+/** The order's risk decision as the workflow keeps it (RiskDecision in workflow/definitions.ts, structurally). */
+interface RiskStatus {
+  score: number;
+  decision: 'passed' | 'approved' | 'rejected' | 'review-timed-out';
+  reviewer?: string;
+}
+const riskRecord = (risk: RiskStatus): RiskDecisionRecord => ({
+  score: Math.round(risk.score),
+  decision: risk.decision === 'review-timed-out' ? 'REVIEW_TIMED_OUT' : (risk.decision.toUpperCase() as RiskDecisionRecord['decision']),
+  reviewer: risk.reviewer ?? null,
+});
 
 /**
  * kafkajs gives up on a retriable error (a refused connection, a timeout) by wrapping it in a
@@ -53,8 +65,9 @@ export function createFulfillmentActivities(deps: { storefront: StorefrontClient
       }));
     },
 
-    async publishOrderStatus(input: { orderId: string; status: OrderStatusValue; reasons: string[] }): Promise<void> {
-      await publishing(`status of ${input.orderId}`, () => deps.publisher.publishOrderStatus({ ...input, time: Date.now() }));
+    async publishOrderStatus(input: { orderId: string; status: OrderStatusValue; reasons: string[]; risk?: RiskStatus }): Promise<void> {
+      const { risk, ...status } = input;
+      await publishing(`status of ${input.orderId}`, () => deps.publisher.publishOrderStatus({ ...status, time: Date.now(), risk: risk ? riskRecord(risk) : null }));
     },
   };
 }

@@ -26,7 +26,7 @@ export interface KafkaRecord {
 const SOURCES: Record<string, string> = { order: '/commerce/orders', payment: '/payments/provider', support: '/support/tools' };
 
 export function cloudEvent<T>(type: EventType, orderId: string, data: T, id: string = randomUUID()): CloudEvent<T> {
-  const family = type.startsWith('payment.') ? 'payment' : type === 'order.reprocess' ? 'support' : 'order';
+  const family = type.startsWith('payment.') ? 'payment' : type === 'order.reprocess' || type === 'order.review' ? 'support' : 'order';
   return { specversion: '1.0', id, source: SOURCES[family]!, type, time: new Date().toISOString(), subject: orderId, datacontenttype: 'application/json', data };
 }
 

@@ -1,3 +1,4 @@
+import { faultInjection } from './faults.ts';
 import { serveJson, type RunningStandin, type StandinReply, type StandinRequest } from './http-server.ts';
 import { seededCustomer, seededOrder, seededProduct, type SeedOrder } from './seed.ts';
 
@@ -8,19 +9,6 @@ export interface StorefrontStandinOptions {
   rateLimitRps: number;
   /** Units in stock per SKU at start. */
   initialStock?: number;
-}
-
-/**
- * A fault the test or demo injects: requests matching method and path prefix answer `status`.
- * `afterApplying` makes the stand-in do the work first and then fail the response, as when an
- * answer is lost on the way back. `times` bounds how often it fires (default: until cleared).
- */
-export interface StandinFault {
-  method: string;
-  pathPrefix: string;
-  status: number;
-  afterApplying?: boolean;
-  times?: number;
 }
 
 export interface StorefrontStats {
@@ -45,7 +33,7 @@ export async function startStorefrontStandin(options: StorefrontStandinOptions):
   const stock = new Map<string, number>();
   const reservations = new Map<string, { reservationId: string; orderId: string; lines: { sku: string; quantity: number }[]; released: boolean }>();
   const notifications = new Map<string, { orderId: string; template: string; at: string }>();
-  const faults: StandinFault[] = [];
+  const faults = faultInjection();
   const recent: number[] = [];
   const stats: StorefrontStats = { perSecond: {}, byResource: {}, rejected: 0, total: 0, busiestWindow: 0 };
   const initialStock = options.initialStock ?? 1_000_000;
@@ -77,26 +65,11 @@ export async function startStorefrontStandin(options: StorefrontStandinOptions):
     if (resource === '_notifications') {
       return { status: 200, body: [...notifications.values()].filter((n) => !request.query.get('orderId') || n.orderId === request.query.get('orderId')) };
     }
-    if (resource === '_faults') {
-      if (request.method === 'DELETE') faults.length = 0;
-      else if (request.method === 'POST') {
-        const fault = request.body as Partial<StandinFault> | null;
-        if (typeof fault?.method !== 'string' || typeof fault.pathPrefix !== 'string' || typeof fault.status !== 'number') {
-          return { status: 400, body: { error: 'a fault needs method, pathPrefix and status' } };
-        }
-        faults.push(fault as StandinFault);
-      } else if (request.method !== 'GET') return { status: 405, body: { error: 'GET, POST or DELETE' } };
-      return { status: 200, body: faults };
-    }
+    if (resource === '_faults') return faults.route(request);
     const rejected = limited(request.arrivedAt);
     if (rejected) return rejected;
     stats.byResource[resource ?? ''] = (stats.byResource[resource ?? ''] ?? 0) + 1;
-    const path = `/${request.path.join('/')}`;
-    const fault = faults.find((f) => f.method === request.method && path.startsWith(f.pathPrefix) && (f.times === undefined || f.times > 0));
-    if (fault && fault.times !== undefined) fault.times -= 1;
-    if (fault && !fault.afterApplying) return { status: fault.status, body: { error: 'injected fault' } };
-    const reply = api(request);
-    return fault ? { status: fault.status, body: { error: 'injected fault (after applying)' } } : reply;
+    return faults.apply(request, api);
   }, options.host);
 
   function api({ method, path, body }: StandinRequest): StandinReply {
