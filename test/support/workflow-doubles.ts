@@ -5,13 +5,14 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import type { FulfillmentActivities } from '../../src/activity/fulfillment/activities.ts';
 import type { NotificationActivities } from '../../src/activity/notification/activities.ts';
 import type { PaymentActivities } from '../../src/activity/payment/activities.ts';
+import type { RiskActivities } from '../../src/activity/risk/activities.ts';
 import type { StorefrontActivities } from '../../src/activity/storefront/activities.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { OrderWorkflowSettings } from '../../src/workflow/definitions.ts';
 import { uniqueName } from './names.ts';
 
 /** Every activity the workflows call, replaced by a double: the workflow-logic suite is about the workflows alone. */
-export type AllActivities = StorefrontActivities & PaymentActivities & FulfillmentActivities & NotificationActivities;
+export type AllActivities = StorefrontActivities & PaymentActivities & FulfillmentActivities & NotificationActivities & RiskActivities;
 export interface ActivityCall {
   name: keyof AllActivities;
   input: unknown;
@@ -32,6 +33,7 @@ export function activityDoubles(overrides: Partial<AllActivities> = {}): { activ
     publishFulfillment: async () => undefined,
     publishOrderStatus: async () => undefined,
     notifyCustomer: async () => undefined,
+    assessOrderRisk: async () => ({ score: 12, level: 'low', reasons: [] }),
   };
   const merged = { ...defaults, ...overrides };
   const activities = Object.fromEntries(
@@ -59,9 +61,10 @@ export const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, erro
 /** The defaults users get, with every activity group on the one task queue the doubles are served from. */
 export function defaultSettings(taskQueue: string): OrderWorkflowSettings {
   const { orderTimeouts } = loadConfig({});
-  return { ...orderTimeouts, taskQueues: { storefront: taskQueue, payment: taskQueue, fulfillment: taskQueue, notification: taskQueue } };
+  return { ...orderTimeouts, taskQueues: { storefront: taskQueue, payment: taskQueue, fulfillment: taskQueue, notification: taskQueue, risk: taskQueue } };
 }
 export const defaultPaymentPollTimeoutMs = () => loadConfig({}).paymentPollTimeoutMs;
+export const defaultPaymentRetryWindowMs = () => loadConfig({}).orderTimeouts.paymentRetryWindowMs;
 
 /** Runs `body` with a worker polling a fresh task queue for both the workflows and the doubles. */
 export async function withWorker<T>(env: TestWorkflowEnvironment, activities: AllActivities, body: (taskQueue: string) => Promise<T>): Promise<T> {

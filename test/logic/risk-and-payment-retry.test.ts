@@ -1,0 +1,182 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { PaymentReport } from '../../src/activity/payment/activities.ts';
+import {
+  ORDER_WORKFLOW,
+  orderReceived,
+  orderReviewed,
+  orderStatusQuery,
+  orderWorkflowId,
+  PAYMENT_WORKFLOW,
+  paymentEvent,
+  paymentFailed,
+  paymentValidated,
+  paymentWorkflowId,
+  type OrderReceivedSignal,
+  type OrderStage,
+  type PaymentEventSignal,
+} from '../../src/workflow/definitions.ts';
+import type { OrderProcessingWorkflow } from '../../src/workflow/order-processing.ts';
+import type { PaymentValidationWorkflow } from '../../src/workflow/payment-validation.ts';
+import { uniqueName } from '../support/names.ts';
+import { createTimeSkippingEnvironment } from '../support/time-skipping.ts';
+import { activityDoubles, defaultPaymentPollTimeoutMs, defaultPaymentRetryWindowMs, defaultSettings, withWorker, type ActivityCall } from '../support/workflow-doubles.ts';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await createTimeSkippingEnvironment();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const names = (calls: ActivityCall[]) => calls.map((call) => call.name);
+const published = (calls: ActivityCall[]) => calls.filter((call) => call.name === 'publishOrderStatus').map((call) => call.input as { status: string; reasons: string[]; risk?: object });
+const highRisk = async () => ({ score: 92, level: 'high' as const, reasons: ['new customer'] });
+
+async function startOrder(taskQueue: string) {
+  const orderId = uniqueName('ORD');
+  const settings = defaultSettings(taskQueue);
+  const handle = await env.client.workflow.signalWithStart<typeof OrderProcessingWorkflow, [OrderReceivedSignal]>(ORDER_WORKFLOW, {
+    workflowId: orderWorkflowId(orderId),
+    taskQueue,
+    args: [{ orderId, settings }],
+    signal: orderReceived,
+    signalArgs: [{ eventId: 'evt-order', type: 'order.created' }],
+  });
+  return { orderId, settings, handle };
+}
+type Handle = Awaited<ReturnType<typeof startOrder>>['handle'];
+const pay = (handle: Handle, paymentId = 'PAY-1') => handle.signal(paymentValidated, { eventId: `evt-${paymentId}`, type: 'payment.validated', paymentId, reference: `ref-${paymentId}`, amount: 10 });
+/** Time passes only while the test waits, so waiting for a stage is polling with short sleeps. */
+async function reaches(handle: Handle, stage: OrderStage) {
+  for (let i = 0; i < 200; i += 1) {
+    if ((await handle.query(orderStatusQuery)).stage === stage) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`never reached ${stage}: ${(await handle.query(orderStatusQuery)).stage}`);
+}
+const elapsed = async (handle: Handle) => {
+  const { startTime, closeTime } = await handle.describe();
+  return closeTime!.getTime() - startTime.getTime();
+};
+
+test('a low-risk order is scored after payment and before allocation, and proceeds', async () => {
+  const { activities, calls } = activityDoubles();
+  await withWorker(env, activities, async (taskQueue) => {
+    const { handle } = await startOrder(taskQueue);
+    await pay(handle);
+    const status = await handle.result();
+    expect(status.stage).toBe('completed');
+    expect(status.risk).toEqual({ score: 12, level: 'low', reasons: [], decision: 'passed' });
+    expect(names(calls)).toEqual(['validateOrder', 'enrichOrder', 'assessOrderRisk', 'reserveInventory', 'publishFulfillment', 'notifyCustomer', 'publishOrderStatus']);
+    expect(published(calls)).toEqual([{ orderId: status.orderId, status: 'COMPLETED', reasons: [], risk: status.risk }]);
+  });
+});
+
+test('a high-risk order waits for review (IN_REVIEW), is approved, and is fulfilled', async () => {
+  const { activities, calls } = activityDoubles({ assessOrderRisk: highRisk });
+  await withWorker(env, activities, async (taskQueue) => {
+    const { handle } = await startOrder(taskQueue);
+    await pay(handle);
+    await reaches(handle, 'awaiting-review');
+    await env.sleep('3 hours');
+    expect((await handle.query(orderStatusQuery)).stage).toBe('awaiting-review');
+    await handle.signal(orderReviewed, { eventId: 'evt-review', type: 'order.review', decision: 'approve', reviewer: 'agent-7' });
+    const status = await handle.result();
+    expect(status.stage).toBe('completed');
+    expect(status.risk).toMatchObject({ score: 92, level: 'high', decision: 'approved', reviewer: 'agent-7' });
+    expect(published(calls).map((p) => [p.status, p.risk])).toEqual([
+      ['IN_REVIEW', { score: 92, level: 'high', reasons: ['new customer'], decision: 'passed' }],
+      ['COMPLETED', status.risk],
+    ]);
+  });
+});
+
+test('a high-risk order that support rejects is cancelled, and its payment voided', async () => {
+  const { activities, calls } = activityDoubles({ assessOrderRisk: highRisk });
+  await withWorker(env, activities, async (taskQueue) => {
+    const { handle } = await startOrder(taskQueue);
+    await pay(handle);
+    await reaches(handle, 'awaiting-review');
+    await handle.signal(orderReviewed, { eventId: 'evt-review', type: 'order.review', decision: 'reject', reviewer: 'agent-7', note: 'stolen card' });
+    const status = await handle.result();
+    expect(status.stage).toBe('cancelled');
+    expect(status.risk).toMatchObject({ decision: 'rejected', reviewer: 'agent-7' });
+    expect(names(calls)).not.toContain('reserveInventory');
+    expect(names(calls).slice(-2)).toEqual(['voidPayment', 'publishOrderStatus']);
+    expect(published(calls).at(-1)).toMatchObject({ status: 'CANCELLED', reasons: ['rejected in risk review by agent-7: stolen card'] });
+  });
+});
+
+test('a high-risk order nobody reviews is cancelled after the default review timeout (24 h), and its payment voided', async () => {
+  const { activities, calls } = activityDoubles({ assessOrderRisk: highRisk });
+  await withWorker(env, activities, async (taskQueue) => {
+    const { handle, settings } = await startOrder(taskQueue);
+    await pay(handle);
+    const status = await handle.result();
+    expect(status.stage).toBe('cancelled');
+    expect(status.risk).toMatchObject({ decision: 'review-timed-out' });
+    expect(settings.reviewTimeoutMs).toBe(24 * 3_600_000);
+    expect(await elapsed(handle)).toBeGreaterThanOrEqual(settings.reviewTimeoutMs!);
+    expect(names(calls).slice(-2)).toEqual(['voidPayment', 'publishOrderStatus']);
+    expect(published(calls).at(-1)).toMatchObject({ status: 'CANCELLED', reasons: ['risk review not decided in time'] });
+  });
+});
+
+test('a payment that fails and then succeeds inside the retry window is fulfilled', async () => {
+  const { activities, calls } = activityDoubles();
+  await withWorker(env, activities, async (taskQueue) => {
+    const { handle, settings } = await startOrder(taskQueue);
+    await handle.signal(paymentFailed, { eventId: 'evt-fail', type: 'payment.failed', paymentId: 'PAY-1', reason: 'card declined' });
+    await reaches(handle, 'awaiting-payment-retry');
+    await env.sleep(settings.paymentRetryWindowMs! - 5 * 60_000);
+    await pay(handle, 'PAY-2');
+    const status = await handle.result();
+    expect(status.stage).toBe('completed');
+    expect(status.payment).toMatchObject({ status: 'validated', paymentId: 'PAY-2' });
+    expect(status.failedPayments).toEqual([{ paymentId: 'PAY-1', reason: 'card declined' }]);
+    expect(published(calls).map((p) => p.status)).toEqual(['COMPLETED']);
+  });
+});
+
+test('a failed payment not made again within the default retry window (1 h) cancels the order', async () => {
+  const { activities, calls } = activityDoubles();
+  await withWorker(env, activities, async (taskQueue) => {
+    const { handle, settings } = await startOrder(taskQueue);
+    await handle.signal(paymentFailed, { eventId: 'evt-fail', type: 'payment.failed', paymentId: 'PAY-1', reason: 'card declined' });
+    const status = await handle.result();
+    expect(status.stage).toBe('cancelled');
+    expect(settings.paymentRetryWindowMs).toBe(60 * 60_000);
+    expect(await elapsed(handle)).toBeGreaterThanOrEqual(settings.paymentRetryWindowMs!);
+    expect(names(calls)).not.toContain('voidPayment');
+    expect(published(calls)).toMatchObject([{ status: 'CANCELLED', reasons: ['payment failed and was not made again in time'] }]);
+  });
+});
+
+test('the payment workflow reports a failure, listens on for the next payment within the window, and reports that too', async () => {
+  const { activities, calls } = activityDoubles({
+    getPaymentStatus: async ({ paymentId }) =>
+      paymentId === 'PAY-1' ? { status: 'failed', amount: 10, reason: 'card declined' } : { status: 'authorized', amount: 10, reference: 'ref-PAY-2' },
+  });
+  await withWorker(env, activities, async (taskQueue) => {
+    const orderId = uniqueName('ORD');
+    const input = { orderId, pollTimeoutMs: defaultPaymentPollTimeoutMs(), retryWindowMs: defaultPaymentRetryWindowMs(), taskQueues: defaultSettings(taskQueue).taskQueues };
+    const handle = await env.client.workflow.signalWithStart<typeof PaymentValidationWorkflow, [PaymentEventSignal]>(PAYMENT_WORKFLOW, {
+      workflowId: paymentWorkflowId(orderId),
+      taskQueue,
+      args: [input],
+      signal: paymentEvent,
+      signalArgs: [{ eventId: 'evt-1', type: 'payment.failed', paymentId: 'PAY-1', amount: 10, currency: 'EUR' }],
+    });
+    await env.sleep('20 minutes');
+    await handle.signal(paymentEvent, { eventId: 'evt-2', type: 'payment.authorized', paymentId: 'PAY-2', amount: 10, currency: 'EUR' });
+    const view = await handle.result();
+    expect(view).toMatchObject({ status: 'validated', paymentId: 'PAY-2', failed: ['PAY-1'] });
+    const reports = calls.filter((call) => call.name === 'reportPaymentToOrder').map((call) => call.input as PaymentReport);
+    expect(reports.map((report) => [report.outcome, report.paymentId])).toEqual([
+      ['failed', 'PAY-1'],
+      ['validated', 'PAY-2'],
+    ]);
+  });
+});
