@@ -24,7 +24,8 @@ import { startTestService, type TestService } from '../support/service.ts';
 let service: TestService;
 let raw: Client;
 beforeAll(async () => {
-  service = await startTestService();
+  // A failed payment waits this long for the customer to pay again (default: an hour).
+  service = await startTestService({ env: { PAYMENT_RETRY_WINDOW_MS: '5000' } });
   raw = await createTemporalClient({ address: inject('stack').temporalAddress, namespace: 'default', encryption: 'off' });
 });
 afterAll(async () => {

@@ -3,13 +3,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
+import type { OrderStatusChangedRecord } from '../../src/avro/schemas.ts';
 import { cloudEvent, orderEvent, paymentEventFor, toRecord } from '../../src/dev/standins/events.ts';
 import { seededOrder } from '../../src/dev/standins/seed.ts';
 import { payloadCodec, temporalSettings } from '../../src/temporal/factory.ts';
 import { exportHistory } from '../../src/temporal/history-export.ts';
 import { orderWorkflowId, paymentWorkflowId, type OrderStage } from '../../src/workflow/definitions.ts';
 import { startTestService, type TestService } from '../support/service.ts';
+import { readTopic } from '../support/topics.ts';
 
 /**
  * Each kind of order the workflows run today, driven on the real stack and exported with
@@ -23,7 +26,8 @@ const workflowsPath = fileURLToPath(new URL('../../src/workflow/index.ts', impor
 
 let service: TestService;
 beforeAll(async () => {
-  service = await startTestService();
+  // A failed payment waits this long for the customer to pay again (default: an hour).
+  service = await startTestService({ env: { PAYMENT_RETRY_WINDOW_MS: '10000' } });
 });
 afterAll(async () => {
   await service?.stop();
@@ -100,7 +104,7 @@ test('cancelled with compensation: cancelled while allocation is stuck; released
   await recordScenario('cancelled-with-compensation', [orderWorkflowId(orderId)]);
 });
 
-test('payment failed: the order is cancelled', async () => {
+test('payment failed: not made again within the window, the order is cancelled', async () => {
   const orderId = service.orderId('payfailed');
   await put(`${service.paymentProvider.url}/payments/PAY-${orderId}`, { orderId, status: 'failed', reason: 'card declined' });
   await produceOrder(orderId);
@@ -129,4 +133,64 @@ test('reprocessed: a completed order run again by support; the new run completes
   await reaches(orderId, 'completed');
   expect((await service.orderStatus(orderId)).history[0]).toMatchObject({ step: 'reprocess' });
   await recordScenario('reprocessed', [orderWorkflowId(orderId)]);
+});
+
+/*
+ * v2, the risk-check and payment-retry changes, end to end: these are also the proof that the new
+ * paths work on the real stack, with the risk-service stand-in and order.review on the support topic.
+ */
+const review = (orderId: string, decision: 'approve' | 'reject', note?: string) =>
+  service.produce(service.config.topics.supportCommands, [toRecord(cloudEvent('order.review', orderId, { orderId, decision, reviewer: 'agent-7', ...(note ? { note } : {}) }))]);
+const statusMessages = async (orderId: string) => {
+  const registry = new SchemaRegistry({ host: service.config.schemaRegistry.url! });
+  const all = await readTopic(service.kafka, service.config.topics.orderStatus, 1);
+  const decoded = await Promise.all(all.map((m) => registry.decode(m.value!) as Promise<OrderStatusChangedRecord>));
+  return decoded.filter((record) => record.orderId === orderId);
+};
+
+test('high risk, approved: the risk service scores it high, it waits for order.review, is approved and fulfilled', async () => {
+  const orderId = service.orderId('RISK-approved');
+  await produceOrder(orderId);
+  await producePayment(orderId, 'payment.captured');
+  await reaches(orderId, 'awaiting-review');
+  await until(async () => expect((await statusMessages(orderId)).map((m) => m.status)).toEqual(['IN_REVIEW']));
+  await review(orderId, 'approve');
+  await reaches(orderId, 'completed');
+  const status = await service.orderStatus(orderId);
+  expect(status.risk).toMatchObject({ score: 92, level: 'high', decision: 'approved', reviewer: 'agent-7' });
+  await until(async () => expect(await statusMessages(orderId)).toMatchObject([
+    { status: 'IN_REVIEW', risk: { score: 92, decision: 'PASSED', reviewer: null } },
+    { status: 'COMPLETED', risk: { score: 92, decision: 'APPROVED', reviewer: 'agent-7' } },
+  ]));
+  const fulfilled = (await (await fetch(`${service.storefront.url}/reservations/${status.fulfillmentId}`)).json()) as { released: boolean };
+  expect(fulfilled.released).toBe(false);
+  await recordScenario('high-risk-approved', [orderWorkflowId(orderId), paymentWorkflowId(orderId)]);
+});
+
+test('high risk, rejected: support rejects it; the payment is voided and CANCELLED published with the decision', async () => {
+  const orderId = service.orderId('RISK-rejected');
+  await produceOrder(orderId);
+  await producePayment(orderId, 'payment.captured');
+  await reaches(orderId, 'awaiting-review');
+  await review(orderId, 'reject', 'stolen card');
+  await reaches(orderId, 'cancelled');
+  const payment = (await (await fetch(`${service.paymentProvider.url}/payments/PAY-${orderId}`)).json()) as { status: string };
+  expect(payment.status).toBe('voided');
+  await until(async () => expect((await statusMessages(orderId)).at(-1)).toMatchObject({ status: 'CANCELLED', reasons: ['rejected in risk review by agent-7: stolen card'], risk: { decision: 'REJECTED' } }));
+  await recordScenario('high-risk-rejected', [orderWorkflowId(orderId)]);
+});
+
+test('payment retried: payment.failed, then the customer pays with another card inside the window; fulfilled', async () => {
+  const orderId = service.orderId('retried');
+  await put(`${service.paymentProvider.url}/payments/PAY-${orderId}`, { orderId, status: 'failed', reason: 'card declined' });
+  await produceOrder(orderId);
+  await producePayment(orderId, 'payment.failed');
+  await reaches(orderId, 'awaiting-payment-retry');
+  await service.produce(service.config.topics.paymentEvents, [toRecord(paymentEventFor('payment.authorized', orderId, `PAY-${orderId}-2`))]);
+  await reaches(orderId, 'completed');
+  const status = await service.orderStatus(orderId);
+  expect(status.payment).toMatchObject({ status: 'validated', paymentId: `PAY-${orderId}-2` });
+  expect(status.failedPayments).toEqual([{ paymentId: `PAY-${orderId}`, reason: 'card declined' }]);
+  expect(status.risk).toMatchObject({ level: 'low', decision: 'passed' });
+  await recordScenario('payment-retried', [orderWorkflowId(orderId), paymentWorkflowId(orderId)]);
 });

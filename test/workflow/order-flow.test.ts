@@ -12,7 +12,8 @@ import { readTopic } from '../support/topics.ts';
 let service: TestService;
 let registry: SchemaRegistry;
 beforeAll(async () => {
-  service = await startTestService();
+  // A failed payment waits this long for the customer to pay again (default: an hour).
+  service = await startTestService({ env: { PAYMENT_RETRY_WINDOW_MS: '5000' } });
   registry = new SchemaRegistry({ host: inject('stack').schemaRegistryUrl });
 });
 afterAll(async () => {
@@ -49,7 +50,7 @@ test('an order and its payment: validated, enriched, allocated, published as Avr
   await producePayment(orderId, 'payment.captured');
   await until(async () => expect(await stageOf(orderId)).toBe('completed'));
   const status = await service.orderStatus(orderId);
-  expect(status.history.filter((s) => s.outcome === 'ok').map((s) => s.step)).toEqual(['validate', 'enrich', 'payment', 'allocate', 'publish', 'notify']);
+  expect(status.history.filter((s) => s.outcome === 'ok').map((s) => s.step)).toEqual(['validate', 'enrich', 'payment', 'risk', 'allocate', 'publish', 'notify']);
 
   const messages = await readTopic(service.kafka, service.config.topics.fulfillment, 1);
   const mine = [];
@@ -156,7 +157,7 @@ test('a pending payment is polled until it settles, then the order completes', a
   expect(Math.max(...pollAttempts)).toBeGreaterThanOrEqual(2);
 });
 
-test('a failed payment cancels the order, with nothing to compensate', async () => {
+test('a failed payment not made again within the retry window cancels the order, with nothing to compensate', async () => {
   const orderId = service.orderId('declined');
   await putPayment(`PAY-${orderId}`, { orderId, status: 'failed', reason: 'card declined' });
   await produceOrder(orderId);
@@ -165,7 +166,7 @@ test('a failed payment cancels the order, with nothing to compensate', async () 
   const status = await service.orderStatus(orderId);
   expect(status.payment.status).toBe('failed');
   expect(status.history.some((s) => s.step === 'void payment' || s.step === 'release inventory')).toBe(false);
-  expect(await statusMessages(orderId, 1)).toMatchObject([{ status: 'CANCELLED', reasons: ['payment failed'] }]);
+  expect(await statusMessages(orderId, 1)).toMatchObject([{ status: 'CANCELLED', reasons: ['payment failed and was not made again in time'] }]);
 });
 
 test('a permanent failure after payment (no stock) voids the payment, publishes FAILED, and fails the workflow', async () => {
