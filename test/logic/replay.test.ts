@@ -26,6 +26,11 @@ async function savedHistories(): Promise<{ name: string; workflowId: string; his
   );
 }
 
+const scratch: string[] = [];
+afterAll(async () => {
+  await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
 async function replayAll(workflowBundleCode: Awaited<ReturnType<typeof workflowBundle>>): Promise<Map<string, ReplayResult>> {
   const histories = await savedHistories();
   const results = new Map<string, ReplayResult>();
@@ -38,33 +43,41 @@ async function replayAll(workflowBundleCode: Awaited<ReturnType<typeof workflowB
 test('every saved history, of every version, replays against the current workflow code', async () => {
   const results = await replayAll(await workflowBundle());
   const versions = new Set([...results.keys()].map((name) => name.split('/')[0]));
-  expect(versions.has('v1')).toBe(true);
-  expect(results.size).toBeGreaterThanOrEqual(7);
+  expect([...versions].sort()).toEqual(['v1', 'v2']);
+  // v1: the 7 kinds of order before the risk check; v2: the same 7 and 3 more, after it.
+  expect([...results.keys()].filter((name) => name.endsWith('.order.json')).length).toBeGreaterThanOrEqual(17);
   const failures = [...results].filter(([, result]) => result.error).map(([name, result]) => `${name}: ${result.error!.message}`);
   expect(failures).toEqual([]);
 });
 
-const scratch: string[] = [];
-afterAll(async () => {
-  await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-test('a change that is not replay-safe (a timer added before enrichment, unpatched) is reported as non-determinism', async () => {
-  // A copy of the workflow folder with one careless edit, inside the repository so it resolves the same packages.
-  const dir = await mkdtemp(path.join(cachePaths().root, 'unsafe-workflow-'));
+/** Bundles a copy of the workflow folder with one edit, inside the repository so it resolves the same packages. */
+async function editedWorkflows(edit: (source: string) => string) {
+  const dir = await mkdtemp(path.join(cachePaths().root, 'edited-workflow-'));
   scratch.push(dir);
   await cp(fileURLToPath(new URL('../../src/workflow/', import.meta.url)), dir, { recursive: true });
   const file = path.join(dir, 'order-processing.ts');
   const source = await readFile(file, 'utf8');
-  const edited = source.replace("    enter('enriching');", "    await sleep('1 second');\n    enter('enriching');").replace('  setHandler,\n', '  setHandler,\n  sleep,\n');
+  const edited = edit(source);
   expect(edited).not.toBe(source);
   await writeFile(file, edited);
-  const unsafe = await bundleWorkflowCode({ workflowsPath: path.join(dir, 'index.ts'), logger: quietBundler });
+  return bundleWorkflowCode({ workflowsPath: path.join(dir, 'index.ts'), logger: quietBundler });
+}
 
+test('a change that is not replay-safe (a timer added before enrichment, unpatched) is reported as non-determinism', async () => {
+  const unsafe = await editedWorkflows((source) => source.replace("    enter('enriching');", "    await sleep('1 second');\n    enter('enriching');").replace('  setHandler,\n', '  setHandler,\n  sleep,\n'));
   const results = await replayAll(unsafe);
   // Every order in the saved set reached enrichment; the payment workflow's histories are untouched by the edit.
   const orders = [...results].filter(([name]) => name.endsWith('.order.json'));
-  expect(orders.length).toBeGreaterThanOrEqual(7);
+  expect(orders.length).toBeGreaterThanOrEqual(17);
   for (const [name, result] of orders) expect(result.error, name).toBeInstanceOf(DeterminismViolationError);
   for (const [name, result] of results) if (name.endsWith('.payment.json')) expect(result.error, name).toBeUndefined();
+});
+
+test('the risk check is replay-safe because of its patch: taken regardless of patched(), v1 orders that reached allocation break', async () => {
+  const unpatched = await editedWorkflows((source) => source.replace('const riskCheck = patched(PATCHES.riskCheck);', 'const riskCheck = patched(PATCHES.riskCheck) || true;'));
+  const results = await replayAll(unpatched);
+  const allocatedV1 = ['normal', 'payment-first', 'invalid-then-corrected', 'cancelled-with-compensation', 'payment-pending-then-settled', 'reprocessed'].map((scenario) => `v1/${scenario}.order.json`);
+  for (const name of allocatedV1) expect(results.get(name)?.error, name).toBeInstanceOf(DeterminismViolationError);
+  // v2 runs took the check anyway, and the v1 order whose payment failed never got as far.
+  for (const [name, result] of results) if (name.startsWith('v2/') || name === 'v1/payment-failed.order.json') expect(result.error, name).toBeUndefined();
 });
