@@ -103,10 +103,10 @@ function nativeStatusDataLine(): string {
 function registerStandinsCommand(program: Command): void {
   program
     .command('standins')
-    .description('Run the storefront and payment-provider stand-ins (for demos and the docker compose system)')
+    .description('Run the storefront, payment-provider and risk-service stand-ins (for demos and the docker compose system)')
     .action(async () => {
       const standins = await startStandins(process.env);
-      console.error(`[standins] storefront ${standins.storefrontUrl}, payment provider ${standins.paymentProviderUrl}`);
+      console.error(`[standins] storefront ${standins.storefrontUrl}, payment provider ${standins.paymentProviderUrl}, risk service ${standins.riskUrl}`);
       await untilStopSignal();
       await standins.close();
     });

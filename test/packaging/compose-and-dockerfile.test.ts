@@ -74,6 +74,7 @@ describe('docker-compose.yml', async () => {
       expect(required(config.temporal.address, 'TEMPORAL_ADDRESS')).toBe('temporal:7233');
       expect(required(config.schemaRegistry.url, 'SCHEMA_REGISTRY_URL')).toBe('http://schema-registry:8081');
       expect(required(config.storefront.baseUrl, 'STOREFRONT_BASE_URL')).toBe('http://standins:8190');
+      expect(required(config.risk.baseUrl, 'RISK_BASE_URL')).toBe(`http://standins:${loadConfig({}).standins.riskPort}`);
       expect(config.storefront.limiterRedisUrl).toBe('redis://redis:6379');
       expect(config.http.host).toBe('0.0.0.0');
       // The image starts node on oms.ts directly, so the heap budget the `oms` launcher gives a role comes from here.

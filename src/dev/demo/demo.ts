@@ -8,8 +8,8 @@ import { collectTopic, createIdempotentProducer, createKafka, type TopicCollecto
 import { cloudEvent, orderEvent, paymentEventFor, toRecord, type KafkaRecord } from '../standins/events.ts';
 import { seededOrder } from '../standins/seed.ts';
 
-type Kind = 'payment-first' | 'duplicates' | 'invalid-then-corrected' | 'pending-payment' | 'normal';
-const KINDS: Kind[] = ['normal', 'payment-first', 'duplicates', 'invalid-then-corrected', 'pending-payment', 'normal'];
+type Kind = 'payment-first' | 'duplicates' | 'invalid-then-corrected' | 'pending-payment' | 'high-risk' | 'payment-retry' | 'normal';
+const KINDS: Kind[] = ['normal', 'payment-first', 'duplicates', 'invalid-then-corrected', 'pending-payment', 'high-risk', 'payment-retry', 'normal'];
 const POISON_HEADER = 'x-demo-poison';
 
 export interface DemoOptions {
@@ -42,8 +42,10 @@ const put = (url: string, body: unknown) => fetch(url, { method: 'PUT', body: JS
 /**
  * A bounded stream of realistic webhook events against a running service: ordinary orders,
  * payments before their order, duplicated events, invalid orders that support corrects, pending
- * payments that settle while polled, and a few poison events. It then checks the outcome: every
- * valid order has exactly one fulfillment message, every poison event is on its DLQ.
+ * payments that settle while polled, high-risk orders that support approves, payments that fail and
+ * are made again with another card, and a few poison events. It then checks the outcome: every valid
+ * order has exactly one fulfillment message, every high-risk one was held for review and completed
+ * approved, every poison event is on its DLQ.
  */
 export async function runDemo(config: Config, logger: Logger, options: DemoOptions): Promise<DemoReport> {
   await waitForService(config, 60_000);
@@ -54,7 +56,11 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
   const producer = createIdempotentProducer(kafka);
   await producer.connect();
   const runId = randomBytes(3).toString('hex');
-  const orders = Array.from({ length: options.orders }, (_, i) => ({ orderId: `ORD-demo-${runId}-${i}`, kind: KINDS[i % KINDS.length]! }));
+  // The risk-service stand-in scores an order high when its id has a RISK part.
+  const orders = Array.from({ length: options.orders }, (_, i) => {
+    const kind = KINDS[i % KINDS.length]!;
+    return { orderId: `ORD-demo-${runId}-${kind === 'high-risk' ? 'RISK-' : ''}${i}`, kind };
+  });
   const topics = config.topics;
   const [fulfillment, status, orderDlq, paymentDlq] = (await Promise.all(
     [topics.fulfillment, topics.orderStatus, dlqTopicFor(topics.orderEvents), dlqTopicFor(topics.paymentEvents)].map((topic) => collectTopic(kafka, topic, `oms-demo-${runId}-${topic}`)),
@@ -88,9 +94,15 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
   const started = performance.now();
   let firstFulfillment: number | undefined;
   const corrected = new Set<string>();
-  const correctInvalidOrders = async () => {
-    const statuses = (await decoded<OrderStatusChangedRecord>(status)).filter((r) => r?.status === 'INVALID');
+  const reviewed = new Set<string>();
+  const actAsSupport = async () => {
+    const statuses = await decoded<OrderStatusChangedRecord>(status);
     for (const record of statuses) {
+      if (record?.status !== 'IN_REVIEW' || reviewed.has(record.orderId) || !ids.has(record.orderId)) continue;
+      reviewed.add(record.orderId);
+      await send(topics.supportCommands, [toRecord(cloudEvent('order.review', record.orderId, { orderId: record.orderId, decision: 'approve', reviewer: 'demo' }))]);
+    }
+    for (const record of statuses.filter((r) => r?.status === 'INVALID')) {
       if (!record || corrected.has(record.orderId) || !ids.has(record.orderId)) continue;
       corrected.add(record.orderId);
       // Support fixes the order in the commerce app, then asks for it to be processed again.
@@ -107,7 +119,12 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
       await put(`${storefront}/orders/${orderId}`, { ...seeded, lines: [{ ...seeded.lines[0]!, quantity: 0 }, ...seeded.lines.slice(1)] });
     }
     if (kind === 'pending-payment') await put(`${provider}/payments/PAY-${orderId}`, { orderId, status: 'pending', settlesAs: 'authorized', lookupsUntilSettled: 2 });
-    if (kind === 'payment-first') {
+    if (kind === 'payment-retry') {
+      // The first card is declined; the customer pays again with another one.
+      await put(`${provider}/payments/PAY-${orderId}`, { orderId, status: 'failed', reason: 'card declined' });
+      await send(topics.orderEvents, [order]);
+      await send(topics.paymentEvents, [toRecord(paymentEventFor('payment.failed', orderId, `PAY-${orderId}`)), toRecord(paymentEventFor('payment.authorized', orderId, `PAY-${orderId}-2`))]);
+    } else if (kind === 'payment-first') {
       await send(topics.paymentEvents, [payment]);
       await send(topics.orderEvents, [order]);
     } else {
@@ -125,7 +142,7 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
   const deadline = Date.now() + options.timeoutMs;
   let lastPlainLine = 0;
   for (;;) {
-    await correctInvalidOrders();
+    await actAsSupport();
     const done = new Set((await fulfilled()).map((r) => r.orderId)).size;
     if (done > 0) firstFulfillment ??= performance.now();
     if (options.out.isTTY) options.out.write(`\r${progressLine(done)}`);
@@ -148,6 +165,14 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
     if (count !== 1) {
       ok = false;
       lines.push(`FAIL ${orderId} (${kind}): ${count} fulfillment messages, expected exactly 1`);
+    }
+  }
+  const finalStatuses = await decoded<OrderStatusChangedRecord>(status);
+  for (const { orderId } of orders.filter((o) => o.kind === 'high-risk')) {
+    const mine = finalStatuses.filter((r) => r?.orderId === orderId).map((r) => `${r!.status}${r!.risk ? `/${r!.risk.decision}` : ''}`);
+    if (!mine.includes('IN_REVIEW/PASSED') || !mine.includes('COMPLETED/APPROVED')) {
+      ok = false;
+      lines.push(`FAIL ${orderId} (high-risk): statuses ${mine.join(', ') || 'none'}, expected IN_REVIEW, then COMPLETED approved`);
     }
   }
   const onDlq = new Set([...orderDlq.messages, ...paymentDlq.messages].map((m) => m.headers?.[POISON_HEADER]?.toString()));
