@@ -1,24 +1,16 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { ORDER_WORKFLOW, orderReceived, orderWorkflowId, paymentValidated, type OrderReceivedSignal, type OrderStatus, type OrderWorkflowInput, type PaymentValidatedSignal } from '../../src/workflow/definitions.ts';
 import type { OrderProcessingWorkflow } from '../../src/workflow/order-processing.ts';
 import { uniqueName } from '../support/names.ts';
-import { createTimeSkippingEnvironment } from '../support/time-skipping.ts';
-import { activityDoubles, defaultSettings, withWorker } from '../support/workflow-doubles.ts';
+import { activityDoubles, defaultSettings, useTimeSkippingEnvironment, withWorker } from '../support/workflow-doubles.ts';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingEnvironment();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+const time = useTimeSkippingEnvironment();
 
 /** Starts an order workflow at the default timeouts the way ingest does: signal-with-start. */
 async function startOrder(taskQueue: string, first: { signal: string; arg: OrderReceivedSignal | PaymentValidatedSignal }) {
   const orderId = uniqueName('ORD');
   const input: OrderWorkflowInput = { orderId, settings: defaultSettings(taskQueue) };
-  const handle = await env.client.workflow.signalWithStart<typeof OrderProcessingWorkflow, [OrderReceivedSignal | PaymentValidatedSignal]>(ORDER_WORKFLOW, {
+  const handle = await time.env.client.workflow.signalWithStart<typeof OrderProcessingWorkflow, [OrderReceivedSignal | PaymentValidatedSignal]>(ORDER_WORKFLOW, {
     workflowId: orderWorkflowId(orderId),
     taskQueue,
     args: [input],
@@ -40,7 +32,7 @@ const statuses = (calls: { name: string; input: unknown }[]) => calls.filter((c)
 
 test('a workflow started by a payment whose order never arrives is cancelled after the default arrival timeout (24 h)', async () => {
   const { activities, calls } = activityDoubles();
-  await withWorker(env, activities, async (taskQueue) => {
+  await withWorker(time.env, activities, async (taskQueue) => {
     const { handle, input } = await startOrder(taskQueue, paid);
     const { status, elapsedMs } = await outcome(handle);
     expect(status.stage).toBe('cancelled');
@@ -54,7 +46,7 @@ test('a workflow started by a payment whose order never arrives is cancelled aft
 
 test('a valid order with no payment is cancelled after the default payment timeout (30 min)', async () => {
   const { activities, calls } = activityDoubles();
-  await withWorker(env, activities, async (taskQueue) => {
+  await withWorker(time.env, activities, async (taskQueue) => {
     const { handle, input } = await startOrder(taskQueue, created);
     const { status, elapsedMs } = await outcome(handle);
     expect(status.stage).toBe('cancelled');
@@ -68,7 +60,7 @@ test('a valid order with no payment is cancelled after the default payment timeo
 
 test('an invalid order that is never corrected is cancelled after the default correction timeout (24 h)', async () => {
   const { activities, calls } = activityDoubles({ validateOrder: async () => ({ valid: false, reasons: ['unknown SKU SKU-9999'] }) });
-  await withWorker(env, activities, async (taskQueue) => {
+  await withWorker(time.env, activities, async (taskQueue) => {
     const { handle, input } = await startOrder(taskQueue, created);
     const { status, elapsedMs } = await outcome(handle);
     expect(status.stage).toBe('cancelled');
@@ -83,11 +75,11 @@ test('a correction inside the window re-validates; the payment timeout then star
   const { activities, calls } = activityDoubles({
     validateOrder: async () => (++validations === 1 ? { valid: false, reasons: ['quantity of SKU-0001 must be above 0'] } : { valid: true, reasons: [] }),
   });
-  await withWorker(env, activities, async (taskQueue) => {
+  await withWorker(time.env, activities, async (taskQueue) => {
     const { handle, input } = await startOrder(taskQueue, created);
-    await env.sleep(input.settings.correctionTimeoutMs - 60_000);
+    await time.env.sleep(input.settings.correctionTimeoutMs - 60_000);
     await handle.signal(orderReceived, { eventId: 'evt-update', type: 'order.updated' });
-    await env.sleep(input.settings.paymentTimeoutMs - 60_000);
+    await time.env.sleep(input.settings.paymentTimeoutMs - 60_000);
     await handle.signal(paymentValidated, paid.arg);
     const status = await handle.result();
     expect(status.stage).toBe('completed');

@@ -1,36 +1,22 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { PaymentReport } from '../../src/activity/payment/activities.ts';
 import {
   ORDER_WORKFLOW,
   orderCancelled,
   orderReceived,
   orderWorkflowId,
-  PAYMENT_WORKFLOW,
-  paymentEvent,
   paymentValidated,
-  paymentWorkflowId,
   orderStatusQuery,
   type OrderReceivedSignal,
   type OrderWorkflowInput,
-  type PaymentEventSignal,
-  type PaymentWorkflowInput,
 } from '../../src/workflow/definitions.ts';
 import type { OrderProcessingWorkflow } from '../../src/workflow/order-processing.ts';
-import type { PaymentValidationWorkflow } from '../../src/workflow/payment-validation.ts';
 import { uniqueName } from '../support/names.ts';
-import { createTimeSkippingEnvironment } from '../support/time-skipping.ts';
-import { activityDoubles, defaultPaymentPollTimeoutMs, defaultPaymentRetryWindowMs, defaultSettings, permanent, withWorker, type ActivityCall } from '../support/workflow-doubles.ts';
+import { activityDoubles, defaultSettings, permanent, startPaymentWorkflow, useTimeSkippingEnvironment, withWorker, type ActivityCall } from '../support/workflow-doubles.ts';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingEnvironment();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+const time = useTimeSkippingEnvironment();
 
 const names = (calls: ActivityCall[]) => calls.map((call) => call.name);
 
@@ -47,16 +33,8 @@ test('a payment still pending when the default poll window (15 min) closes is re
       throw ApplicationFailure.retryable('still pending', 'PaymentPending');
     },
   });
-  await withWorker(env, activities, async (taskQueue) => {
-    const orderId = uniqueName('ORD');
-    const input: PaymentWorkflowInput = { orderId, pollTimeoutMs: defaultPaymentPollTimeoutMs(), retryWindowMs: defaultPaymentRetryWindowMs(), taskQueues: defaultSettings(taskQueue).taskQueues };
-    const handle = await env.client.workflow.signalWithStart<typeof PaymentValidationWorkflow, [PaymentEventSignal]>(PAYMENT_WORKFLOW, {
-      workflowId: paymentWorkflowId(orderId),
-      taskQueue,
-      args: [input],
-      signal: paymentEvent,
-      signalArgs: [{ eventId: 'evt-pending', type: 'payment.pending', paymentId: 'PAY-1', amount: 10, currency: 'EUR' }],
-    });
+  await withWorker(time.env, activities, async (taskQueue) => {
+    const { orderId, input, handle } = await startPaymentWorkflow(time.env, taskQueue, { eventId: 'evt-pending', type: 'payment.pending', paymentId: 'PAY-1', amount: 10, currency: 'EUR' });
     const view = await handle.result();
     expect(view.status).toBe('failed');
     // Temporal gives up as soon as the next retry (backoff up to a minute) would land past the window.
@@ -82,16 +60,8 @@ test('a pending payment that settles inside the poll window is reported as valid
       return { status: 'captured', amount: 10, reference: 'ref-late' };
     },
   });
-  await withWorker(env, activities, async (taskQueue) => {
-    const orderId = uniqueName('ORD');
-    const input: PaymentWorkflowInput = { orderId, pollTimeoutMs: defaultPaymentPollTimeoutMs(), retryWindowMs: defaultPaymentRetryWindowMs(), taskQueues: defaultSettings(taskQueue).taskQueues };
-    const handle = await env.client.workflow.signalWithStart<typeof PaymentValidationWorkflow, [PaymentEventSignal]>(PAYMENT_WORKFLOW, {
-      workflowId: paymentWorkflowId(orderId),
-      taskQueue,
-      args: [input],
-      signal: paymentEvent,
-      signalArgs: [{ eventId: 'evt-pending', type: 'payment.pending', paymentId: 'PAY-1', amount: 10, currency: 'EUR' }],
-    });
+  await withWorker(time.env, activities, async (taskQueue) => {
+    const { handle } = await startPaymentWorkflow(time.env, taskQueue, { eventId: 'evt-pending', type: 'payment.pending', paymentId: 'PAY-1', amount: 10, currency: 'EUR' });
     expect((await handle.result()).status).toBe('validated');
     expect((calls.find((call) => call.name === 'reportPaymentToOrder')!.input as PaymentReport)).toMatchObject({ outcome: 'validated', reference: 'ref-late' });
   });
@@ -100,7 +70,7 @@ test('a pending payment that settles inside the poll window is reported as valid
 async function startPaidOrder(taskQueue: string) {
   const orderId = uniqueName('ORD');
   const input: OrderWorkflowInput = { orderId, settings: defaultSettings(taskQueue) };
-  const handle = await env.client.workflow.signalWithStart<typeof OrderProcessingWorkflow, [OrderReceivedSignal]>(ORDER_WORKFLOW, {
+  const handle = await time.env.client.workflow.signalWithStart<typeof OrderProcessingWorkflow, [OrderReceivedSignal]>(ORDER_WORKFLOW, {
     workflowId: orderWorkflowId(orderId),
     taskQueue,
     args: [input],
@@ -120,7 +90,7 @@ test('a permanent failure after payment compensates in reverse order, and a fail
       throw permanent('storefront refused the release');
     },
   });
-  await withWorker(env, activities, async (taskQueue) => {
+  await withWorker(time.env, activities, async (taskQueue) => {
     const handle = await startPaidOrder(taskQueue);
     await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
     const status = await handle.query(orderStatusQuery);
@@ -140,9 +110,9 @@ test('a cancellation while allocation keeps failing interrupts it and compensate
       throw ApplicationFailure.retryable('storefront unavailable', 'HttpUnavailable');
     },
   });
-  await withWorker(env, activities, async (taskQueue) => {
+  await withWorker(time.env, activities, async (taskQueue) => {
     const handle = await startPaidOrder(taskQueue);
-    await env.sleep('10 minutes');
+    await time.env.sleep('10 minutes');
     await handle.signal(orderCancelled, { eventId: 'evt-cancel', type: 'order.cancelled', reason: 'customer changed their mind' });
     const status = await handle.result();
     expect(status.stage).toBe('cancelled');

@@ -1,5 +1,4 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { PaymentReport } from '../../src/activity/payment/activities.ts';
 import {
   ORDER_WORKFLOW,
@@ -7,28 +6,17 @@ import {
   orderReviewed,
   orderStatusQuery,
   orderWorkflowId,
-  PAYMENT_WORKFLOW,
   paymentEvent,
   paymentFailed,
   paymentValidated,
-  paymentWorkflowId,
   type OrderReceivedSignal,
   type OrderStage,
-  type PaymentEventSignal,
 } from '../../src/workflow/definitions.ts';
 import type { OrderProcessingWorkflow } from '../../src/workflow/order-processing.ts';
-import type { PaymentValidationWorkflow } from '../../src/workflow/payment-validation.ts';
 import { uniqueName } from '../support/names.ts';
-import { createTimeSkippingEnvironment } from '../support/time-skipping.ts';
-import { activityDoubles, defaultPaymentPollTimeoutMs, defaultPaymentRetryWindowMs, defaultSettings, withWorker, type ActivityCall } from '../support/workflow-doubles.ts';
+import { activityDoubles, defaultSettings, startPaymentWorkflow, useTimeSkippingEnvironment, withWorker, type ActivityCall } from '../support/workflow-doubles.ts';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingEnvironment();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+const time = useTimeSkippingEnvironment();
 
 const names = (calls: ActivityCall[]) => calls.map((call) => call.name);
 const published = (calls: ActivityCall[]) => calls.filter((call) => call.name === 'publishOrderStatus').map((call) => call.input as { status: string; reasons: string[]; risk?: object });
@@ -37,7 +25,7 @@ const highRisk = async () => ({ score: 92, level: 'high' as const, reasons: ['ne
 async function startOrder(taskQueue: string) {
   const orderId = uniqueName('ORD');
   const settings = defaultSettings(taskQueue);
-  const handle = await env.client.workflow.signalWithStart<typeof OrderProcessingWorkflow, [OrderReceivedSignal]>(ORDER_WORKFLOW, {
+  const handle = await time.env.client.workflow.signalWithStart<typeof OrderProcessingWorkflow, [OrderReceivedSignal]>(ORDER_WORKFLOW, {
     workflowId: orderWorkflowId(orderId),
     taskQueue,
     args: [{ orderId, settings }],
@@ -63,7 +51,7 @@ const elapsed = async (handle: Handle) => {
 
 test('a low-risk order is scored after payment and before allocation, and proceeds', async () => {
   const { activities, calls } = activityDoubles();
-  await withWorker(env, activities, async (taskQueue) => {
+  await withWorker(time.env, activities, async (taskQueue) => {
     const { handle } = await startOrder(taskQueue);
     await pay(handle);
     const status = await handle.result();
@@ -76,11 +64,11 @@ test('a low-risk order is scored after payment and before allocation, and procee
 
 test('a high-risk order waits for review (IN_REVIEW), is approved, and is fulfilled', async () => {
   const { activities, calls } = activityDoubles({ assessOrderRisk: highRisk });
-  await withWorker(env, activities, async (taskQueue) => {
+  await withWorker(time.env, activities, async (taskQueue) => {
     const { handle } = await startOrder(taskQueue);
     await pay(handle);
     await reaches(handle, 'awaiting-review');
-    await env.sleep('3 hours');
+    await time.env.sleep('3 hours');
     expect((await handle.query(orderStatusQuery)).stage).toBe('awaiting-review');
     await handle.signal(orderReviewed, { eventId: 'evt-review', type: 'order.review', decision: 'approve', reviewer: 'agent-7' });
     const status = await handle.result();
@@ -95,7 +83,7 @@ test('a high-risk order waits for review (IN_REVIEW), is approved, and is fulfil
 
 test('a high-risk order that support rejects is cancelled, and its payment voided', async () => {
   const { activities, calls } = activityDoubles({ assessOrderRisk: highRisk });
-  await withWorker(env, activities, async (taskQueue) => {
+  await withWorker(time.env, activities, async (taskQueue) => {
     const { handle } = await startOrder(taskQueue);
     await pay(handle);
     await reaches(handle, 'awaiting-review');
@@ -111,7 +99,7 @@ test('a high-risk order that support rejects is cancelled, and its payment voide
 
 test('a high-risk order nobody reviews is cancelled after the default review timeout (24 h), and its payment voided', async () => {
   const { activities, calls } = activityDoubles({ assessOrderRisk: highRisk });
-  await withWorker(env, activities, async (taskQueue) => {
+  await withWorker(time.env, activities, async (taskQueue) => {
     const { handle, settings } = await startOrder(taskQueue);
     await pay(handle);
     const status = await handle.result();
@@ -126,11 +114,11 @@ test('a high-risk order nobody reviews is cancelled after the default review tim
 
 test('a payment that fails and then succeeds inside the retry window is fulfilled', async () => {
   const { activities, calls } = activityDoubles();
-  await withWorker(env, activities, async (taskQueue) => {
+  await withWorker(time.env, activities, async (taskQueue) => {
     const { handle, settings } = await startOrder(taskQueue);
     await handle.signal(paymentFailed, { eventId: 'evt-fail', type: 'payment.failed', paymentId: 'PAY-1', reason: 'card declined' });
     await reaches(handle, 'awaiting-payment-retry');
-    await env.sleep(settings.paymentRetryWindowMs! - 5 * 60_000);
+    await time.env.sleep(settings.paymentRetryWindowMs! - 5 * 60_000);
     await pay(handle, 'PAY-2');
     const status = await handle.result();
     expect(status.stage).toBe('completed');
@@ -142,7 +130,7 @@ test('a payment that fails and then succeeds inside the retry window is fulfille
 
 test('a failed payment not made again within the default retry window (1 h) cancels the order', async () => {
   const { activities, calls } = activityDoubles();
-  await withWorker(env, activities, async (taskQueue) => {
+  await withWorker(time.env, activities, async (taskQueue) => {
     const { handle, settings } = await startOrder(taskQueue);
     await handle.signal(paymentFailed, { eventId: 'evt-fail', type: 'payment.failed', paymentId: 'PAY-1', reason: 'card declined' });
     const status = await handle.result();
@@ -159,17 +147,9 @@ test('the payment workflow reports a failure, listens on for the next payment wi
     getPaymentStatus: async ({ paymentId }) =>
       paymentId === 'PAY-1' ? { status: 'failed', amount: 10, reason: 'card declined' } : { status: 'authorized', amount: 10, reference: 'ref-PAY-2' },
   });
-  await withWorker(env, activities, async (taskQueue) => {
-    const orderId = uniqueName('ORD');
-    const input = { orderId, pollTimeoutMs: defaultPaymentPollTimeoutMs(), retryWindowMs: defaultPaymentRetryWindowMs(), taskQueues: defaultSettings(taskQueue).taskQueues };
-    const handle = await env.client.workflow.signalWithStart<typeof PaymentValidationWorkflow, [PaymentEventSignal]>(PAYMENT_WORKFLOW, {
-      workflowId: paymentWorkflowId(orderId),
-      taskQueue,
-      args: [input],
-      signal: paymentEvent,
-      signalArgs: [{ eventId: 'evt-1', type: 'payment.failed', paymentId: 'PAY-1', amount: 10, currency: 'EUR' }],
-    });
-    await env.sleep('20 minutes');
+  await withWorker(time.env, activities, async (taskQueue) => {
+    const { handle } = await startPaymentWorkflow(time.env, taskQueue, { eventId: 'evt-1', type: 'payment.failed', paymentId: 'PAY-1', amount: 10, currency: 'EUR' });
+    await time.env.sleep('20 minutes');
     await handle.signal(paymentEvent, { eventId: 'evt-2', type: 'payment.authorized', paymentId: 'PAY-2', amount: 10, currency: 'EUR' });
     const view = await handle.result();
     expect(view).toMatchObject({ status: 'validated', paymentId: 'PAY-2', failed: ['PAY-1'] });

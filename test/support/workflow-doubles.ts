@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll } from 'vitest';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { FulfillmentActivities } from '../../src/activity/fulfillment/activities.ts';
 import type { NotificationActivities } from '../../src/activity/notification/activities.ts';
@@ -8,8 +9,10 @@ import type { PaymentActivities } from '../../src/activity/payment/activities.ts
 import type { RiskActivities } from '../../src/activity/risk/activities.ts';
 import type { StorefrontActivities } from '../../src/activity/storefront/activities.ts';
 import { loadConfig } from '../../src/config/config.ts';
-import type { OrderWorkflowSettings } from '../../src/workflow/definitions.ts';
+import { PAYMENT_WORKFLOW, paymentEvent, paymentWorkflowId, type OrderWorkflowSettings, type PaymentEventSignal, type PaymentWorkflowInput } from '../../src/workflow/definitions.ts';
+import type { PaymentValidationWorkflow } from '../../src/workflow/payment-validation.ts';
 import { uniqueName } from './names.ts';
+import { createTimeSkippingEnvironment } from './time-skipping.ts';
 
 /** Every activity the workflows call, replaced by a double: the workflow-logic suite is about the workflows alone. */
 export type AllActivities = StorefrontActivities & PaymentActivities & FulfillmentActivities & NotificationActivities & RiskActivities;
@@ -71,4 +74,30 @@ export async function withWorker<T>(env: TestWorkflowEnvironment, activities: Al
   const taskQueue = uniqueName('logic');
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
   return worker.runUntil(body(taskQueue));
+}
+
+/** One time-skipping server per test file: `time.env` is set before the first test runs. */
+export function useTimeSkippingEnvironment(): { env: TestWorkflowEnvironment } {
+  const time = {} as { env: TestWorkflowEnvironment };
+  beforeAll(async () => {
+    time.env = await createTimeSkippingEnvironment();
+  });
+  afterAll(async () => {
+    await time.env?.teardown();
+  });
+  return time;
+}
+
+/** A payment workflow at the default poll and retry windows, started by its first event as ingest starts it. */
+export async function startPaymentWorkflow(env: TestWorkflowEnvironment, taskQueue: string, first: PaymentEventSignal) {
+  const orderId = uniqueName('ORD');
+  const input: PaymentWorkflowInput = { orderId, pollTimeoutMs: defaultPaymentPollTimeoutMs(), retryWindowMs: defaultPaymentRetryWindowMs(), taskQueues: defaultSettings(taskQueue).taskQueues };
+  const handle = await env.client.workflow.signalWithStart<typeof PaymentValidationWorkflow, [PaymentEventSignal]>(PAYMENT_WORKFLOW, {
+    workflowId: paymentWorkflowId(orderId),
+    taskQueue,
+    args: [input],
+    signal: paymentEvent,
+    signalArgs: [first],
+  });
+  return { orderId, input, handle };
 }
