@@ -22,7 +22,7 @@ export default defineConfig({
     projects: [
       // Workflow logic on Temporal's time-skipping test server, with activity doubles: no stack (it does not
       // extend the root, so no global stack set-up), first, so a broken workflow fails the run in a minute.
-      { test: { name: 'logic', root, include: ['test/logic/**/*.test.ts'], setupFiles: ['test/support/logic-setup.ts'], testTimeout: 120_000, hookTimeout: 180_000, maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { test: { name: 'logic', root, include: ['test/logic/**/*.test.ts'], globalSetup: ['test/support/time-skipping-setup.ts'], setupFiles: ['test/support/logic-setup.ts'], testTimeout: 120_000, hookTimeout: 180_000, maxWorkers: 2, sequence: { groupOrder: 0 } } },
       { extends: true, test: { globalSetup, name: 'stack', include: ['test/**/*.test.ts'], exclude: ['test/logic/**', 'test/faults/**', 'test/activity/storefront-limits.test.ts'], sequence: { groupOrder: 2 } } },
       // The storefront limit is asserted as the stand-in counts arrivals: beside the rest of the suite, on two
       // busy cores, the stand-in and the senders both run late and the count says more about the machine. It

@@ -40,6 +40,8 @@ async function startThenDemo(label: string): Promise<{ firstFulfillmentSeconds: 
     const demo = await runOms(['demo', '--orders', '12', '--timeout', '180'], env, 300_000);
     expect(demo.code, `${demo.stdout}\n${demo.stderr}\n--- oms start ---\n${service.output()}`).toBe(0);
     expect(demo.stdout).toMatch(/^OK: all 12 valid orders have exactly one fulfillment message .*; all 4 poison events are on their DLQ$/m);
+    // Each run of 12 has one order of each v2 kind: one held for risk review, one paid for again after a declined card.
+    expect(demo.stdout).toMatch(/\(3 normal, 2 payment-first, 2 duplicates, 2 invalid-then-corrected, 1 pending-payment, 1 high-risk, 1 payment-retry\); all 1 high-risk orders were held for review and approved;/);
     expect(demo.stdout).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:28233\/namespaces\/default\/workflows/);
     expect(demo.stderr).toMatch(/orders fulfilled 12\/12 \| poison dead-lettered 4\/4/);
     // Locally, the codec server runs too, where the local Temporal UI was told to find it.

@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -11,6 +12,7 @@ import { seededOrder } from '../../src/dev/standins/seed.ts';
 import { payloadCodec, temporalSettings } from '../../src/temporal/factory.ts';
 import { exportHistory } from '../../src/temporal/history-export.ts';
 import { orderWorkflowId, paymentWorkflowId, type OrderStage } from '../../src/workflow/definitions.ts';
+import { runOms } from '../support/cli.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { readTopic } from '../support/topics.ts';
 
@@ -193,4 +195,24 @@ test('payment retried: payment.failed, then the customer pays with another card 
   expect(status.failedPayments).toEqual([{ paymentId: `PAY-${orderId}`, reason: 'card declined' }]);
   expect(status.risk).toMatchObject({ level: 'low', decision: 'passed' });
   await recordScenario('payment-retried', [orderWorkflowId(orderId), paymentWorkflowId(orderId)]);
+});
+
+test('oms history export writes a run\'s history, decrypted, as JSON that replays; an unknown workflow is one line', async () => {
+  const orderId = service.orderId('exported');
+  await produceOrder(orderId);
+  await producePayment(orderId, 'payment.captured');
+  await reaches(orderId, 'completed');
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'oms-history-')), 'order.json');
+  const exported = await runOms(['history', 'export', orderWorkflowId(orderId), '--out', file], service.env);
+  expect(exported.stderr).toBe('');
+  expect(exported.code).toBe(0);
+  const json: unknown = JSON.parse(await readFile(file, 'utf8'));
+  expect(JSON.stringify(json)).not.toContain(Buffer.from('binary/encrypted').toString('base64'));
+  const started = (json as { events: { workflowExecutionStartedEventAttributes?: { input: { payloads: { data: string }[] } } }[] }).events[0]!.workflowExecutionStartedEventAttributes!;
+  expect(JSON.parse(Buffer.from(started.input.payloads[0]!.data, 'base64').toString())).toMatchObject({ orderId });
+  await Worker.runReplayHistory({ workflowsPath, replayName: 'exported' }, historyFromJSON(json), orderWorkflowId(orderId));
+
+  const missing = await runOms(['history', 'export', 'order-ORD-never-seen'], service.env);
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toMatch(/^oms: .*not found.*\n$/i);
 });

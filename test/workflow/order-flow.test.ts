@@ -186,3 +186,24 @@ test('a permanent failure after payment (no stock) voids the payment, publishes 
   const [failed] = await statusMessages(orderId, 1);
   expect(failed!.status).toBe('FAILED');
 });
+
+test('the risk service failing is retried by Temporal: the order waits in assessing-risk until it answers, then completes', { timeout: 120_000 }, async () => {
+  const orderId = service.orderId('riskdown');
+  await fetch(`${service.risk.url}/_faults`, { method: 'POST', body: JSON.stringify({ method: 'POST', pathPrefix: '/assessments', status: 503 }) });
+  try {
+    await produceOrder(orderId);
+    await producePayment(orderId, 'payment.authorized');
+    await until(async () => expect(await stageOf(orderId)).toBe('assessing-risk'));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await stageOf(orderId)).toBe('assessing-risk');
+  } finally {
+    await fetch(`${service.risk.url}/_faults`, { method: 'DELETE' });
+  }
+  // Temporal's backoff (1 s doubling to 30 s) decides when the next attempt comes.
+  await until(async () => expect(await stageOf(orderId)).toBe('completed'), 90_000);
+  expect((await service.orderStatus(orderId)).risk).toMatchObject({ level: 'low', decision: 'passed' });
+  const events = (await service.temporal.workflow.getHandle(`order-${orderId}`).fetchHistory()).events!;
+  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'assessOrderRisk')!;
+  const started = events.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled.eventId))!;
+  expect(started.activityTaskStartedEventAttributes!.attempt).toBeGreaterThanOrEqual(2);
+});

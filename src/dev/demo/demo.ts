@@ -185,7 +185,7 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
   const byKind = KINDS.filter((kind, i) => KINDS.indexOf(kind) === i).map((kind) => `${orders.filter((o) => o.kind === kind).length} ${kind}`);
   lines.unshift(
     ok
-      ? `OK: all ${orders.length} valid orders have exactly one fulfillment message (${byKind.join(', ')}); all ${poison.length} poison events are on their DLQ`
+      ? `OK: all ${orders.length} valid orders have exactly one fulfillment message (${byKind.join(', ')}); all ${orders.filter((o) => o.kind === 'high-risk').length} high-risk orders were held for review and approved; all ${poison.length} poison events are on their DLQ`
       : 'The demo checks failed:',
   );
 
