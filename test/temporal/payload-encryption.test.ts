@@ -1,4 +1,5 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
@@ -8,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test, vi } from 'vitest';
 import { orderEvent, paymentEventFor, toRecord } from '../../src/dev/standins/events.ts';
 import { seededCustomer, seededOrder } from '../../src/dev/standins/seed.ts';
-import { paymentWorkflowId } from '../../src/workflow/definitions.ts';
+import { PATCHES, paymentWorkflowId } from '../../src/workflow/definitions.ts';
 import { isEncrypted, PayloadDecryptionError } from '../../src/temporal/encryption-codec.ts';
 import { createTemporalClient, dataConverter, temporalSettings } from '../../src/temporal/factory.ts';
 import { newKeyRingJson, parseKeyRing } from '../../src/temporal/key-ring.ts';
@@ -74,9 +75,17 @@ test('the raw histories of a completed, a declined, and a failed-and-compensated
       const history = await raw.workflow.getHandle(workflowId).fetchHistory();
       const bytes = Buffer.from(proto.temporal.api.history.v1.History.encode(history).finish());
       for (const text of customerStrings(orderId)) expect(bytes.includes(text), `${workflowId} holds "${text}" in plain text`).toBe(false);
-      const found = payloadsIn(history);
+      const internal: Payload[] = [];
+      const found = payloadsIn(history, [], internal);
       expect(found.length, workflowId).toBeGreaterThan(0);
       expect(found.filter((payload) => !isEncrypted(payload)), workflowId).toEqual([]);
+      // What the SDK writes in clear names the patches a run took, and nothing else.
+      const patchIds: string[] = Object.values(PATCHES);
+      for (const payload of internal) {
+        const value = JSON.parse(Buffer.from(payload.data!).toString()) as { id?: string } | string[];
+        const named = Array.isArray(value) ? value : [value.id];
+        expect(named.every((id) => patchIds.includes(id!)), `${workflowId}: ${JSON.stringify(value)}`).toBe(true);
+      }
       payloads += found.length;
       // Failure messages too: the encoded-attributes failure converter leaves only a placeholder in clear.
       const failures = history.events!.flatMap((event) => [event.workflowExecutionFailedEventAttributes?.failure, event.activityTaskFailedEventAttributes?.failure]).filter(Boolean);
