@@ -44,5 +44,22 @@ export default defineConfig(
       ],
     },
   },
+  {
+    // Lower layers don't import upper ones: activities and config know nothing of how events arrive.
+    files: ['src/activity/**/*.ts', 'src/config/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)(event|router|signal|ingest|replay|service|cli|dev)/',
+              message: 'A lower layer imports an upper one: take what you need as a dependency (see src/service/order-signaller.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['**/*.{js,mjs}'], extends: [tseslint.configs.disableTypeChecked], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
 );

@@ -12,6 +12,7 @@ import { warmUpHttp } from '../activity/http.ts';
 import { createStorefrontLimiter, type RequestBudget } from '../activity/storefront/limiter.ts';
 import { AvroPublisher, createSchemaRegistry } from '../avro/publisher.ts';
 import { required, requireAll, type Config } from '../config/config.ts';
+import { orderSignaller } from './order-signaller.ts';
 import { WORKER_GROUPS, workerNeeds, type WorkerGroup } from './worker-groups.ts';
 import { routerSettings } from '../router/routes.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -80,8 +81,7 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     const router = routerSettings(config);
     const activities = createPaymentActivities({
       provider: new PaymentProviderClient(required(config.paymentProvider.baseUrl, 'PAYMENT_PROVIDER_BASE_URL')),
-      temporal,
-      orderWorkflow: { taskQueue: router.taskQueue, settings: router.order },
+      signalOrder: orderSignaller(temporal, router),
     });
     specs.push({ taskQueue: queues.payment, options: { taskQueue: queues.payment, activities } });
   }

@@ -1,16 +1,6 @@
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import type { Client } from '@temporalio/client';
 import { activityInfo, log } from '@temporalio/activity';
-import { signalWithStart } from '../../signal/signal-with-start.ts';
-import {
-  ORDER_WORKFLOW,
-  orderWorkflowId,
-  paymentFailed,
-  paymentValidated,
-  type OrderWorkflowSettings,
-  type PaymentFailedSignal,
-  type PaymentValidatedSignal,
-} from '../../workflow/definitions.ts';
+import { paymentFailed, paymentValidated, type PaymentFailedSignal, type PaymentValidatedSignal } from '../../workflow/definitions.ts';
 import type { PaymentProviderClient } from './client.ts';
 
 export interface SettledPayment {
@@ -24,11 +14,16 @@ export type PaymentReport =
   | { orderId: string; outcome: 'validated'; eventId: string; paymentId: string; reference: string; amount: number }
   | { orderId: string; outcome: 'failed'; eventId: string; paymentId: string; reason: string };
 
+/**
+ * Delivers a payment result to the order workflow by signal-with-start, idempotent on the signal's
+ * event id: the order workflow may not exist yet (payment before order). The worker role wires it to
+ * the signal module; an error with `retriable: false` means Temporal refused the signal for good.
+ */
+export type OrderSignaller = (orderId: string, signal: { name: string; arg: PaymentValidatedSignal | PaymentFailedSignal }) => Promise<'accepted' | 'late'>;
+
 export interface PaymentActivityDeps {
   provider: PaymentProviderClient;
-  temporal: Client;
-  /** The order workflow may not exist yet (payment before order): these start it. */
-  orderWorkflow: { taskQueue: string; settings: OrderWorkflowSettings };
+  signalOrder: OrderSignaller;
 }
 
 export function createPaymentActivities(deps: PaymentActivityDeps) {
@@ -62,26 +57,15 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
       await deps.provider.voidPayment(input.paymentId);
     },
 
-    /** Signal-with-start on the order workflow: it may not exist yet when the payment settles first. */
+    /** To the order workflow, which may not exist yet when the payment settles first. */
     async reportPaymentToOrder(report: PaymentReport): Promise<void> {
       const signal =
         report.outcome === 'validated'
           ? { name: paymentValidated.name, arg: { eventId: report.eventId, type: 'payment.validated', paymentId: report.paymentId, reference: report.reference, amount: report.amount } satisfies PaymentValidatedSignal }
           : { name: paymentFailed.name, arg: { eventId: report.eventId, type: 'payment.failed', paymentId: report.paymentId, reason: report.reason } satisfies PaymentFailedSignal };
       try {
-        const outcome = await signalWithStart(deps.temporal, {
-          workflowType: ORDER_WORKFLOW,
-          workflowId: orderWorkflowId(report.orderId),
-          taskQueue: deps.orderWorkflow.taskQueue,
-          workflowArgs: [{ orderId: report.orderId, settings: deps.orderWorkflow.settings }],
-          signalName: signal.name,
-          signalArgs: [signal.arg],
-          reprocess: false,
-          orderId: report.orderId,
-          eventId: report.eventId,
-          eventType: 'payment.authorized',
-        });
-        if (outcome.kind === 'late') log.warn('order workflow already closed: payment result not delivered', { orderId: report.orderId, outcome: report.outcome });
+        const outcome = await deps.signalOrder(report.orderId, signal);
+        if (outcome === 'late') log.warn('order workflow already closed: payment result not delivered', { orderId: report.orderId, outcome: report.outcome });
       } catch (error) {
         const failure = error as Error & { retriable?: boolean };
         if (failure.retriable === false) throw ApplicationFailure.nonRetryable(failure.message, 'SignalRejected');
