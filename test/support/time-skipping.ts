@@ -2,7 +2,7 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { fingerprint, installOnce, MAVEN_DEPENDENCY_PLUGIN, mavenQuietArgs, runStep } from '../../src/dev/native/install.ts';
+import { fingerprint, installOnce, mavenCopyDependencies } from '../../src/dev/native/install.ts';
 import { cachePaths } from '../../src/dev/native/paths.ts';
 
 const POM = fileURLToPath(new URL('./time-skipping/pom.xml', import.meta.url));
@@ -18,7 +18,7 @@ export async function timeSkippingServer(): Promise<string> {
   const pom = await readFile(POM, 'utf8');
   await installOnce(home, fingerprint(pom), async (dir) => {
     const log = path.join(dir, 'install.log');
-    await runStep('mvn', [...mavenQuietArgs(paths.downloads), '-f', POM, `${MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies`, `-DoutputDirectory=${path.join(dir, 'libs')}`, '-DincludeScope=runtime'], log);
+    await mavenCopyDependencies('mvn', POM, path.join(dir, 'libs'), paths.downloads, log);
     await writeFile(launcher, `#!/bin/sh\nexec java -Xms64m -Xmx512m -XX:+UseSerialGC -cp '${path.join(dir, 'libs')}/*' io.temporal.testserver.TestServer "$@"\n`);
     await chmod(launcher, 0o755);
   });

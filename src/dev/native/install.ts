@@ -29,6 +29,11 @@ export function mavenQuietArgs(downloads: string): string[] {
   return ['-q', '-B', `-Dmaven.repo.local=${path.join(downloads, 'maven')}`];
 }
 
+/** Puts the runtime jars a tools pom names into `outDir`: nothing is built, Maven only resolves and copies. */
+export function mavenCopyDependencies(mvn: string, pom: string, outDir: string, downloads: string, logFile: string): Promise<void> {
+  return runStep(mvn, [...mavenQuietArgs(downloads), '-f', pom, `${MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies`, `-DoutputDirectory=${outDir}`, '-DincludeScope=runtime'], logFile);
+}
+
 export function fingerprint(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
 }

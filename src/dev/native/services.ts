@@ -4,7 +4,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { StackEndpoints } from '../endpoints.ts';
 import { kafkaHealth, redisHealth, schemaRegistryHealth, temporalHealth, type HealthCheck } from '../health.ts';
-import { fingerprint, installOnce, MAVEN_DEPENDENCY_PLUGIN, mavenQuietArgs, runStep } from './install.ts';
+import { fingerprint, installOnce, MAVEN_DEPENDENCY_PLUGIN, mavenCopyDependencies, mavenQuietArgs, runStep } from './install.ts';
 import type { CachePaths } from './paths.ts';
 import { cachePaths, repoRoot } from './paths.ts';
 import { devKeyRingFile, ensureDevCodecToken } from '../dev-keys.ts';
@@ -82,9 +82,6 @@ export interface NativeService {
 }
 
 /** Maven writes into the cache, not ~/.m2, so every download of the stack lives in one folder. */
-function mavenArgs(ctx: ServiceContext): string[] {
-  return mavenQuietArgs(ctx.paths.downloads);
-}
 
 /** The service's data folder, created empty the first time: it is kept across starts. */
 async function dataDir(ctx: ServiceContext, name: ServiceName): Promise<string> {
@@ -117,13 +114,7 @@ function kafka(ctx: ServiceContext): NativeService {
     ports: [ctx.ports.kafka, ctx.ports.kafkaController],
     async install(logFile) {
       const pom = await readFile(KAFKA_POM, 'utf8');
-      await installOnce(home, fingerprint(pom), (dir) =>
-        runStep(
-          ctx.tools.mvn,
-          [...mavenArgs(ctx), '-f', KAFKA_POM, `${MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies`, `-DoutputDirectory=${path.join(dir, 'libs')}`, '-DincludeScope=runtime'],
-          logFile,
-        ),
-      );
+      await installOnce(home, fingerprint(pom), (dir) => mavenCopyDependencies(ctx.tools.mvn, KAFKA_POM, path.join(dir, 'libs'), ctx.paths.downloads, logFile));
     },
     async prepare(logFile) {
       const runDir = await freshDir(ctx.paths.service('kafka').run);
@@ -178,7 +169,7 @@ function schemaRegistry(ctx: ServiceContext): NativeService {
         const artifact = `io.apicurio:apicurio-registry-app:${APICURIO_VERSION}:tar.gz:all`;
         await runStep(
           ctx.tools.mvn,
-          [...mavenArgs(ctx), `${MAVEN_DEPENDENCY_PLUGIN}:copy`, `-Dartifact=${artifact}`, `-DoutputDirectory=${ctx.paths.downloads}`],
+          [...mavenQuietArgs(ctx.paths.downloads), `${MAVEN_DEPENDENCY_PLUGIN}:copy`, `-Dartifact=${artifact}`, `-DoutputDirectory=${ctx.paths.downloads}`],
           logFile,
         );
         const tarball = path.join(ctx.paths.downloads, `apicurio-registry-app-${APICURIO_VERSION}-all.tar.gz`);
