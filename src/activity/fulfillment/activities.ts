@@ -1,21 +1,18 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AvroPublisher } from '../../avro/publisher.ts';
 import type { OrderStatusValue, RiskDecisionRecord } from '../../avro/schemas.ts';
+import type { RiskDecision } from '../../workflow/definitions.ts';
 import { RECENT_READ_MS, type StorefrontClient } from '../storefront/client.ts';
 
 const toMinorUnits = (amount: number) => Math.round(amount * 100);
 
-/** The order's risk decision as the workflow keeps it (RiskDecision in workflow/definitions.ts, structurally). */
-interface RiskStatus {
-  score: number;
-  decision: 'passed' | 'approved' | 'rejected' | 'review-timed-out';
-  reviewer?: string;
-}
-const riskRecord = (risk: RiskStatus): RiskDecisionRecord => ({
-  score: Math.round(risk.score),
-  decision: risk.decision === 'review-timed-out' ? 'REVIEW_TIMED_OUT' : (risk.decision.toUpperCase() as RiskDecisionRecord['decision']),
-  reviewer: risk.reviewer ?? null,
-});
+const RISK_DECISIONS: Record<RiskDecision['decision'], RiskDecisionRecord['decision']> = {
+  passed: 'PASSED',
+  approved: 'APPROVED',
+  rejected: 'REJECTED',
+  'review-timed-out': 'REVIEW_TIMED_OUT',
+};
+const riskRecord = (risk: RiskDecision): RiskDecisionRecord => ({ score: Math.round(risk.score), decision: RISK_DECISIONS[risk.decision], reviewer: risk.reviewer ?? null });
 
 /**
  * kafkajs gives up on a retriable error (a refused connection, a timeout) by wrapping it in a
@@ -65,7 +62,7 @@ export function createFulfillmentActivities(deps: { storefront: StorefrontClient
       }));
     },
 
-    async publishOrderStatus(input: { orderId: string; status: OrderStatusValue; reasons: string[]; risk?: RiskStatus }): Promise<void> {
+    async publishOrderStatus(input: { orderId: string; status: OrderStatusValue; reasons: string[]; risk?: RiskDecision }): Promise<void> {
       const { risk, ...status } = input;
       await publishing(`status of ${input.orderId}`, () => deps.publisher.publishOrderStatus({ ...status, time: Date.now(), risk: risk ? riskRecord(risk) : null }));
     },

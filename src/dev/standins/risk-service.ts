@@ -6,7 +6,7 @@ import { serveJson, type RunningStandin, type StandinReply, type StandinRequest 
  * Seeded scores: an order whose id has a `RISK` part (ORD-…-RISK-…) scores 92, any other 1-40 from
  * its id. Tests and the demo pick high-risk orders by name, and no other order ever waits for review.
  */
-export function seededRiskScore(orderId: string): { score: number; reasons: string[] } {
+function seededRiskScore(orderId: string): { score: number; reasons: string[] } {
   if (/(^|-)RISK(-|$)/.test(orderId)) return { score: 92, reasons: ['new customer', 'shipping address differs from billing'] };
   return { score: 1 + (createHash('sha256').update(orderId).digest().readUInt8(0) % 40), reasons: [] };
 }
@@ -14,11 +14,10 @@ export function seededRiskScore(orderId: string): { score: number; reasons: stri
 /**
  * A stand-in for the risk service: POST /assessments scores an order (the same answer for the same
  * order every time), PUT /scores/<orderId> sets an order's score, and /_faults injects failures
- * like the storefront's. /_assessments lists what was asked, for tests.
+ * like the storefront's.
  */
 export async function startRiskServiceStandin(options: { port?: number; host?: string } = {}): Promise<RunningStandin> {
   const scores = new Map<string, { score: number; reasons: string[] }>();
-  const asked: { orderId: string; customerId: string; at: string }[] = [];
   const faults = faultInjection();
 
   function api({ method, path, body }: StandinRequest): StandinReply {
@@ -32,7 +31,6 @@ export async function startRiskServiceStandin(options: { port?: number; host?: s
     if (resource === 'assessments' && !id && method === 'POST') {
       const input = body as { orderId?: unknown; customerId?: unknown } | null;
       if (typeof input?.orderId !== 'string' || typeof input.customerId !== 'string') return { status: 400, body: { error: 'an assessment needs orderId and customerId' } };
-      asked.push({ orderId: input.orderId, customerId: input.customerId, at: new Date().toISOString() });
       const { score, reasons } = scores.get(input.orderId) ?? seededRiskScore(input.orderId);
       return { status: 200, body: { assessmentId: `risk-${input.orderId}`, orderId: input.orderId, score, reasons } };
     }
@@ -42,7 +40,6 @@ export async function startRiskServiceStandin(options: { port?: number; host?: s
   return serveJson(options.port ?? 0, (request) => {
     const [resource] = request.path;
     if (resource === '_faults') return faults.route(request);
-    if (resource === '_assessments') return { status: 200, body: asked.filter((a) => !request.query.get('orderId') || a.orderId === request.query.get('orderId')) };
     return faults.apply(request, api);
   }, options.host);
 }
