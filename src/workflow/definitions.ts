@@ -156,7 +156,7 @@ export interface OrderWorkflowSettings {
 /**
  * For runs that take a change but were started with an input from before it (an ingest not yet
  * upgraded during a rolling deploy): the config's defaults, repeated here because workflow code
- * can't import config.
+ * can't import config; a logic test keeps the two equal.
  */
 export const CHANGE_DEFAULTS = { reviewTimeoutMs: 24 * 3_600_000, paymentRetryWindowMs: 60 * 60_000, riskTaskQueue: 'oms-risk' } as const;
 

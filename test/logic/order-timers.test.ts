@@ -1,25 +1,11 @@
 import { expect, test } from 'vitest';
-import { ORDER_WORKFLOW, orderReceived, orderWorkflowId, paymentValidated, type OrderReceivedSignal, type OrderStatus, type OrderWorkflowInput, type PaymentValidatedSignal } from '../../src/workflow/definitions.ts';
-import type { OrderProcessingWorkflow } from '../../src/workflow/order-processing.ts';
-import { uniqueName } from '../support/names.ts';
-import { activityDoubles, defaultSettings, useTimeSkippingEnvironment, withWorker } from '../support/workflow-doubles.ts';
+import { orderReceived, paymentValidated, type OrderStatus, type PaymentValidatedSignal } from '../../src/workflow/definitions.ts';
+import { activityDoubles, orderCreated, startOrderWorkflow, useTimeSkippingEnvironment, withWorker } from '../support/workflow-doubles.ts';
 
 const time = useTimeSkippingEnvironment();
 
-/** Starts an order workflow at the default timeouts the way ingest does: signal-with-start. */
-async function startOrder(taskQueue: string, first: { signal: string; arg: OrderReceivedSignal | PaymentValidatedSignal }) {
-  const orderId = uniqueName('ORD');
-  const input: OrderWorkflowInput = { orderId, settings: defaultSettings(taskQueue) };
-  const handle = await time.env.client.workflow.signalWithStart<typeof OrderProcessingWorkflow, [OrderReceivedSignal | PaymentValidatedSignal]>(ORDER_WORKFLOW, {
-    workflowId: orderWorkflowId(orderId),
-    taskQueue,
-    args: [input],
-    signal: first.signal,
-    signalArgs: [first.arg],
-  });
-  return { orderId, input, handle };
-}
-const created = { signal: orderReceived.name, arg: { eventId: 'evt-order', type: 'order.created' } satisfies OrderReceivedSignal };
+const startOrder = (taskQueue: string, first: Parameters<typeof startOrderWorkflow>[2]) => startOrderWorkflow(time.env, taskQueue, first);
+const created = orderCreated;
 const paid = { signal: paymentValidated.name, arg: { eventId: 'evt-pay', type: 'payment.validated', paymentId: 'PAY-1', reference: 'ref-1', amount: 10 } satisfies PaymentValidatedSignal };
 
 /** The workflow's result and how much workflow time (the server's skipped clock) it took. */

@@ -2,19 +2,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { expect, test } from 'vitest';
 import type { PaymentReport } from '../../src/activity/payment/activities.ts';
-import {
-  ORDER_WORKFLOW,
-  orderCancelled,
-  orderReceived,
-  orderWorkflowId,
-  paymentValidated,
-  orderStatusQuery,
-  type OrderReceivedSignal,
-  type OrderWorkflowInput,
-} from '../../src/workflow/definitions.ts';
-import type { OrderProcessingWorkflow } from '../../src/workflow/order-processing.ts';
-import { uniqueName } from '../support/names.ts';
-import { activityDoubles, defaultSettings, permanent, startPaymentWorkflow, useTimeSkippingEnvironment, withWorker, type ActivityCall } from '../support/workflow-doubles.ts';
+import { orderCancelled, orderStatusQuery, paymentValidated } from '../../src/workflow/definitions.ts';
+import { activityDoubles, permanent, startOrderWorkflow, startPaymentWorkflow, useTimeSkippingEnvironment, withWorker, type ActivityCall } from '../support/workflow-doubles.ts';
 
 const time = useTimeSkippingEnvironment();
 
@@ -68,15 +57,7 @@ test('a pending payment that settles inside the poll window is reported as valid
 });
 
 async function startPaidOrder(taskQueue: string) {
-  const orderId = uniqueName('ORD');
-  const input: OrderWorkflowInput = { orderId, settings: defaultSettings(taskQueue) };
-  const handle = await time.env.client.workflow.signalWithStart<typeof OrderProcessingWorkflow, [OrderReceivedSignal]>(ORDER_WORKFLOW, {
-    workflowId: orderWorkflowId(orderId),
-    taskQueue,
-    args: [input],
-    signal: orderReceived,
-    signalArgs: [{ eventId: 'evt-order', type: 'order.created' }],
-  });
+  const { handle } = await startOrderWorkflow(time.env, taskQueue);
   await handle.signal(paymentValidated, { eventId: 'evt-pay', type: 'payment.validated', paymentId: 'PAY-1', reference: 'ref-1', amount: 10 });
   return handle;
 }

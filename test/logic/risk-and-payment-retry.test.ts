@@ -1,20 +1,8 @@
 import { expect, test } from 'vitest';
 import type { PaymentReport } from '../../src/activity/payment/activities.ts';
-import {
-  ORDER_WORKFLOW,
-  orderReceived,
-  orderReviewed,
-  orderStatusQuery,
-  orderWorkflowId,
-  paymentEvent,
-  paymentFailed,
-  paymentValidated,
-  type OrderReceivedSignal,
-  type OrderStage,
-} from '../../src/workflow/definitions.ts';
-import type { OrderProcessingWorkflow } from '../../src/workflow/order-processing.ts';
-import { uniqueName } from '../support/names.ts';
-import { activityDoubles, defaultSettings, startPaymentWorkflow, useTimeSkippingEnvironment, withWorker, type ActivityCall } from '../support/workflow-doubles.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { CHANGE_DEFAULTS, orderReviewed, orderStatusQuery, paymentEvent, paymentFailed, paymentValidated, type OrderStage } from '../../src/workflow/definitions.ts';
+import { activityDoubles, startOrderWorkflow, startPaymentWorkflow, useTimeSkippingEnvironment, withWorker, type ActivityCall } from '../support/workflow-doubles.ts';
 
 const time = useTimeSkippingEnvironment();
 
@@ -23,16 +11,8 @@ const published = (calls: ActivityCall[]) => calls.filter((call) => call.name ==
 const highRisk = async () => ({ score: 92, level: 'high' as const, reasons: ['new customer'] });
 
 async function startOrder(taskQueue: string) {
-  const orderId = uniqueName('ORD');
-  const settings = defaultSettings(taskQueue);
-  const handle = await time.env.client.workflow.signalWithStart<typeof OrderProcessingWorkflow, [OrderReceivedSignal]>(ORDER_WORKFLOW, {
-    workflowId: orderWorkflowId(orderId),
-    taskQueue,
-    args: [{ orderId, settings }],
-    signal: orderReceived,
-    signalArgs: [{ eventId: 'evt-order', type: 'order.created' }],
-  });
-  return { orderId, settings, handle };
+  const { orderId, input, handle } = await startOrderWorkflow(time.env, taskQueue);
+  return { orderId, settings: input.settings, handle };
 }
 type Handle = Awaited<ReturnType<typeof startOrder>>['handle'];
 const pay = (handle: Handle, paymentId = 'PAY-1') => handle.signal(paymentValidated, { eventId: `evt-${paymentId}`, type: 'payment.validated', paymentId, reference: `ref-${paymentId}`, amount: 10 });
@@ -158,5 +138,14 @@ test('the payment workflow reports a failure, listens on for the next payment wi
       ['failed', 'PAY-1'],
       ['validated', 'PAY-2'],
     ]);
+  });
+});
+
+test('the fallbacks for inputs started before the change (CHANGE_DEFAULTS) are the config defaults', () => {
+  const config = loadConfig({});
+  expect(CHANGE_DEFAULTS).toEqual({
+    reviewTimeoutMs: config.orderTimeouts.reviewTimeoutMs,
+    paymentRetryWindowMs: config.orderTimeouts.paymentRetryWindowMs,
+    riskTaskQueue: config.taskQueues.activities.risk,
   });
 });

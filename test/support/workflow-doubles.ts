@@ -9,7 +9,21 @@ import type { PaymentActivities } from '../../src/activity/payment/activities.ts
 import type { RiskActivities } from '../../src/activity/risk/activities.ts';
 import type { StorefrontActivities } from '../../src/activity/storefront/activities.ts';
 import { loadConfig } from '../../src/config/config.ts';
-import { PAYMENT_WORKFLOW, paymentEvent, paymentWorkflowId, type OrderWorkflowSettings, type PaymentEventSignal, type PaymentWorkflowInput } from '../../src/workflow/definitions.ts';
+import {
+  ORDER_WORKFLOW,
+  orderReceived,
+  orderWorkflowId,
+  PAYMENT_WORKFLOW,
+  paymentEvent,
+  paymentWorkflowId,
+  type OrderReceivedSignal,
+  type OrderWorkflowInput,
+  type OrderWorkflowSettings,
+  type PaymentEventSignal,
+  type PaymentValidatedSignal,
+  type PaymentWorkflowInput,
+} from '../../src/workflow/definitions.ts';
+import type { OrderProcessingWorkflow } from '../../src/workflow/order-processing.ts';
 import type { PaymentValidationWorkflow } from '../../src/workflow/payment-validation.ts';
 import { uniqueName } from './names.ts';
 import { createTimeSkippingEnvironment } from './time-skipping.ts';
@@ -98,6 +112,26 @@ export async function startPaymentWorkflow(env: TestWorkflowEnvironment, taskQue
     args: [input],
     signal: paymentEvent,
     signalArgs: [first],
+  });
+  return { orderId, input, handle };
+}
+
+export const orderCreated = { signal: orderReceived.name, arg: { eventId: 'evt-order', type: 'order.created' } satisfies OrderReceivedSignal };
+
+/** An order workflow at the default settings, started by its first signal as ingest starts it (signal-with-start). */
+export async function startOrderWorkflow(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  first: { signal: string; arg: OrderReceivedSignal | PaymentValidatedSignal } = orderCreated,
+) {
+  const orderId = uniqueName('ORD');
+  const input: OrderWorkflowInput = { orderId, settings: defaultSettings(taskQueue) };
+  const handle = await env.client.workflow.signalWithStart<typeof OrderProcessingWorkflow, [OrderReceivedSignal | PaymentValidatedSignal]>(ORDER_WORKFLOW, {
+    workflowId: orderWorkflowId(orderId),
+    taskQueue,
+    args: [input],
+    signal: first.signal,
+    signalArgs: [first.arg],
   });
   return { orderId, input, handle };
 }

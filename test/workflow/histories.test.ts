@@ -27,9 +27,11 @@ const historiesDir = fileURLToPath(new URL('../logic/histories/', import.meta.ur
 const workflowsPath = fileURLToPath(new URL('../../src/workflow/index.ts', import.meta.url));
 
 let service: TestService;
+let registry: SchemaRegistry;
 beforeAll(async () => {
   // A failed payment waits this long for the customer to pay again (default: an hour).
   service = await startTestService({ env: { PAYMENT_RETRY_WINDOW_MS: '10000' } });
+  registry = new SchemaRegistry({ host: service.config.schemaRegistry.url! });
 });
 afterAll(async () => {
   await service?.stop();
@@ -144,7 +146,6 @@ test('reprocessed: a completed order run again by support; the new run completes
 const review = (orderId: string, decision: 'approve' | 'reject', note?: string) =>
   service.produce(service.config.topics.supportCommands, [toRecord(cloudEvent('order.review', orderId, { orderId, decision, reviewer: 'agent-7', ...(note ? { note } : {}) }))]);
 const statusMessages = async (orderId: string) => {
-  const registry = new SchemaRegistry({ host: service.config.schemaRegistry.url! });
   const all = await readTopic(service.kafka, service.config.topics.orderStatus, 1);
   const decoded = await Promise.all(all.map((m) => registry.decode(m.value!) as Promise<OrderStatusChangedRecord>));
   return decoded.filter((record) => record.orderId === orderId);
