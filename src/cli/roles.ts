@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, requireAll, type Config, type Env } from '../c
 import { startProbeServer } from '../observability/http.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { withDefaultMetrics } from '../observability/metrics.ts';
+import { gatewayNeeds } from '../service/gateway-needs.ts';
 import { ingestNeeds } from '../service/ingest-needs.ts';
 import { parseWorkerGroups, WORKER_GROUPS, workerNeeds, type WorkerGroup } from '../service/worker-groups.ts';
 import type { DevTooling } from './dev-tooling.ts';
@@ -17,6 +18,8 @@ export interface RunningRole {
 
 /** A role: what it needs from config (checked before any role starts), and how to start it. */
 export interface Role {
+  /** Whether it reads or writes Temporal payloads, and so needs the key ring (the gateway does not, and is not given it). */
+  temporalPayloads: boolean;
   needs(config: Config): [keyof Env, unknown][];
   start(config: Config, logger: Logger, registry: Registry): Promise<RunningRole>;
 }
@@ -30,9 +33,9 @@ export async function runRoles(roles: Record<string, Role>, options: { env?: Nod
   const config = loadConfig(options.env);
   requireAll(Object.values(roles).flatMap((role) => role.needs(config)));
   const logger = createLogger(config.log);
-  // Every role handles Temporal payloads: a missing or bad key ring stops start-up here, before anything connects.
-  const { payloadEncryption } = await import('../temporal/factory.ts');
-  const encryption = payloadEncryption(config);
+  // A role that handles Temporal payloads can't start without a good key ring: that stops start-up here, before anything connects.
+  const withPayloads = Object.values(roles).some((role) => role.temporalPayloads);
+  const encryption = withPayloads ? (await import('../temporal/factory.ts')).payloadEncryption(config) : undefined;
   if (encryption === 'off') logger.warn('TEMPORAL_ENCRYPTION=off: workflow inputs, signals, results and failures go to Temporal as plain JSON');
   const registry = withDefaultMetrics(new Registry());
   const running: [string, RunningRole][] = [];
@@ -41,7 +44,7 @@ export async function runRoles(roles: Record<string, Role>, options: { env?: Nod
   // The heap budget the process was started with (src/cli/node-flags.mjs): the first thing to check when its memory surprises.
   logger.info(
     { roles: Object.keys(roles), probes: probes.url, heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
-      payloadEncryption: encryption === 'off' ? 'off' : `AES-256-GCM, active key ${encryption.activeId}` },
+      ...(encryption ? { payloadEncryption: encryption === 'off' ? 'off' : `AES-256-GCM, active key ${encryption.activeId}` } : {}) },
     'started',
   );
 
@@ -62,10 +65,12 @@ export async function runRoles(roles: Record<string, Role>, options: { env?: Nod
 // Each role loads its code when it starts: `oms ingest` never loads the worker SDK, which saves a
 // restarted ingest a third of a second before it can take its partitions back.
 const ingestRole: Role = {
+  temporalPayloads: true,
   needs: ingestNeeds,
   start: async (config, logger, registry) => (await import('../service/ingest.ts')).startIngest(config, logger, registry),
 };
 const workerRole = (groups: WorkerGroup[]): Role => ({
+  temporalPayloads: true,
   needs: (config) => workerNeeds(config, groups),
   start: async (config, logger, registry) => {
     const workers = await (await import('../service/worker.ts')).startWorkers(config, logger, groups, registry);
@@ -74,6 +79,7 @@ const workerRole = (groups: WorkerGroup[]): Role => ({
 });
 
 const codecServerRole: Role = {
+  temporalPayloads: true,
   needs: (config) => [
     ['CODEC_SERVER_TOKENS', config.codecServer.tokens],
     ['CODEC_SERVER_UI_ORIGINS', config.codecServer.uiOrigins],
@@ -95,10 +101,16 @@ const codecServerRole: Role = {
   },
 };
 
+const gatewayRole: Role = {
+  temporalPayloads: false,
+  needs: gatewayNeeds,
+  start: async (config, logger, registry) => (await import('../service/gateway.ts')).startGateway(config, logger, registry),
+};
+
 export function registerRoleCommands(program: Command, devTooling: DevTooling | undefined): void {
   program
     .command('start')
-    .description('Run every role in one process: ingest, workers for all task queues, /healthz, /readyz, /metrics. In a checkout with no endpoints configured, first starts the local stack and the stand-ins')
+    .description('Run every role in one process: ingest, workers for all task queues, the gateway when GATEWAY_SECRETS(_FILE) is set, /healthz, /readyz, /metrics. In a checkout with no endpoints configured, first starts the local stack and the stand-ins')
     .action(async () => {
       // Only on a developer's machine: the image has no dev tooling, and OMS_LOCAL_STACK=off turns it off.
       const local = loadConfig(process.env).localStack === 'auto' ? devTooling : undefined;
@@ -108,6 +120,8 @@ export function registerRoleCommands(program: Command, devTooling: DevTooling | 
       // Locally, the codec server too, so the local Temporal UI shows payloads decrypted.
       const roles: Record<string, Role> = { worker: workerRole([...WORKER_GROUPS]), ingest: ingestRole };
       if (dependencies.env.CODEC_SERVER_TOKENS) roles['codec-server'] = codecServerRole;
+      // The gateway where webhook secrets are configured (locally, the dev secrets): without them it has nothing to accept.
+      if (env.GATEWAY_SECRETS || env.GATEWAY_SECRETS_FILE) roles.gateway = gatewayRole;
       await runRoles(roles, { env, onStop: () => dependencies.close() });
     });
 
@@ -115,6 +129,11 @@ export function registerRoleCommands(program: Command, devTooling: DevTooling | 
     .command('codec-server')
     .description('Serve /encode and /decode for the Temporal UI and `temporal --codec-endpoint`, on CODEC_SERVER_HOST:CODEC_SERVER_PORT (127.0.0.1:8234)')
     .action(() => runRoles({ 'codec-server': codecServerRole }));
+
+  program
+    .command('gateway')
+    .description('Accept signed webhooks on GATEWAY_HOST:GATEWAY_PORT (127.0.0.1:8235) and write them to the inbound topics, answering 202 once Kafka has them')
+    .action(() => runRoles({ gateway: gatewayRole }));
 
   program
     .command('ingest')

@@ -120,6 +120,20 @@ export const ENV_SCHEMA = z.object({
     .regex(/^https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*$/, 'expected comma-separated origins such as https://temporal.example.com')
     .optional()
     .describe('oms codec-server: browser origins of the Temporal UI allowed to call it (CORS), comma-separated'),
+  GATEWAY_HOST: text('oms gateway: interface the webhook endpoints listen on (loopback unless a load balancer needs otherwise)', '127.0.0.1'),
+  GATEWAY_PORT: int('oms gateway: port of /webhooks/commerce, /webhooks/payments, /webhooks/support and /openapi.json', 8235, 0),
+  GATEWAY_SECRETS: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('oms gateway: webhook signing secrets per source (secret), JSON: {"commerce": ["<secret>", ...], "payments": [...], "support": [...]}; two at once while rotating; a source without secrets is refused'),
+  GATEWAY_SECRETS_FILE: z.string().min(1).optional().describe('A file holding those secrets (a mounted Secret), instead of GATEWAY_SECRETS'),
+  GATEWAY_SIGNATURE_TOLERANCE_S: int('oms gateway: how far a signed timestamp (payments) may be from now before the request is refused as a replay', 300),
+  GATEWAY_MAX_BODY_BYTES: int('oms gateway: larger request bodies are refused with 413', 262_144),
+  GATEWAY_RATE_LIMIT_RPS: int('oms gateway: requests per second per source and instance; more are refused with 429 and Retry-After', 500),
+  GATEWAY_MAX_IN_FLIGHT: int('oms gateway: requests awaiting Kafka at once per instance; more are refused with 503 and Retry-After', 256),
+  GATEWAY_KAFKA_TIMEOUT_MS: int('oms gateway: how long a request waits for Kafka to acknowledge its event before it is answered 503', 5_000),
+  GATEWAY_RETRY_AFTER_S: int('oms gateway: the Retry-After of a 503 while Kafka is unavailable', 5),
   HTTP_HOST: text('Interface for /metrics, /healthz, /readyz', '127.0.0.1'),
   HTTP_PORT: int('Port for /metrics, /healthz, /readyz (0 picks a free port)', 9464, 0),
   SHUTDOWN_GRACE_MS: int('On SIGTERM, how long in-flight work may take before it is abandoned (uncommitted)', 10_000),
@@ -144,7 +158,7 @@ export const ENV_SCHEMA = z.object({
 });
 
 /** Values `oms config` masks: they never reach the terminal or the logs. */
-export const SECRET_VARIABLES = new Set<keyof Env>(['KAFKA_SASL_PASSWORD', 'TEMPORAL_API_KEY', 'TEMPORAL_ENCRYPTION_KEYS', 'CODEC_SERVER_TOKENS', 'SCHEMA_REGISTRY_PASSWORD']);
+export const SECRET_VARIABLES = new Set<keyof Env>(['KAFKA_SASL_PASSWORD', 'TEMPORAL_API_KEY', 'TEMPORAL_ENCRYPTION_KEYS', 'CODEC_SERVER_TOKENS', 'GATEWAY_SECRETS', 'SCHEMA_REGISTRY_PASSWORD']);
 
 export type Env = z.infer<typeof ENV_SCHEMA>;
 
@@ -243,6 +257,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     paymentPollTimeoutMs: e.PAYMENT_POLL_TIMEOUT_MS,
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
     codecServer: { host: e.CODEC_SERVER_HOST, port: e.CODEC_SERVER_PORT, tokens: e.CODEC_SERVER_TOKENS?.split(','), uiOrigins: e.CODEC_SERVER_UI_ORIGINS?.split(',') },
+    gateway: {
+      host: e.GATEWAY_HOST,
+      port: e.GATEWAY_PORT,
+      secrets: e.GATEWAY_SECRETS,
+      secretsFile: e.GATEWAY_SECRETS_FILE,
+      toleranceMs: e.GATEWAY_SIGNATURE_TOLERANCE_S * 1_000,
+      maxBodyBytes: e.GATEWAY_MAX_BODY_BYTES,
+      rateLimitRps: e.GATEWAY_RATE_LIMIT_RPS,
+      maxInFlight: e.GATEWAY_MAX_IN_FLIGHT,
+      kafkaTimeoutMs: e.GATEWAY_KAFKA_TIMEOUT_MS,
+      retryAfterSeconds: e.GATEWAY_RETRY_AFTER_S,
+    },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? Boolean(process.stdout.isTTY) },
     localStack: e.OMS_LOCAL_STACK,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EVENT_DATA_SCHEMAS, isEventType, type EventData, type EventType } from './catalog.ts';
-import { EventProcessingError } from './errors.ts';
+import { EventProcessingError, type FieldIssue } from './errors.ts';
 
 /**
  * CloudEvents 1.0 over Kafka (the CloudEvents Kafka protocol binding):
@@ -47,7 +47,8 @@ function messageSize(message: RawMessage): number {
   return size;
 }
 
-function parseJson(bytes: Buffer | null, what: string): unknown {
+/** JSON.parse with errors that say where the fault is, never what the input around it was. */
+export function parseJson(bytes: Buffer | null, what: string): unknown {
   if (!bytes || bytes.length === 0) throw EventProcessingError.permanent('malformed-json', `${what} is empty`);
   try {
     return JSON.parse(bytes.toString('utf8'));
@@ -61,8 +62,16 @@ function parseJson(bytes: Buffer | null, what: string): unknown {
   }
 }
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+function fieldIssues(error: z.ZodError, prefix: string[] = []): FieldIssue[] {
+  return error.issues.map((issue) => ({ field: [...prefix, ...issue.path.map(String)].join('.') || '(root)', message: issue.message }));
+}
+
+function describeIssues(issues: FieldIssue[]): string {
+  return issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ');
+}
+
+function invalid(reason: 'invalid-envelope' | 'schema-invalid', what: string, issues: FieldIssue[]): EventProcessingError {
+  return EventProcessingError.permanent(reason, `${what}: ${describeIssues(issues)}`, { fields: issues });
 }
 
 function readEnvelope(message: RawMessage): { attrs: z.infer<typeof attributes>; data: unknown } {
@@ -72,7 +81,7 @@ function readEnvelope(message: RawMessage): { attrs: z.infer<typeof attributes>;
       ['specversion', 'id', 'source', 'type', 'time', 'subject'].map((name) => [name, headerText(headers[`ce_${name}`])]),
     );
     const parsed = attributes.safeParse(fromHeaders);
-    if (!parsed.success) throw EventProcessingError.permanent('invalid-envelope', `CloudEvents headers: ${describeIssues(parsed.error)}`);
+    if (!parsed.success) throw invalid('invalid-envelope', 'CloudEvents headers', fieldIssues(parsed.error));
     return { attrs: parsed.data, data: parseJson(message.value, 'binary-mode data') };
   }
   const body = parseJson(message.value, 'event');
@@ -80,26 +89,37 @@ function readEnvelope(message: RawMessage): { attrs: z.infer<typeof attributes>;
     throw EventProcessingError.permanent('invalid-envelope', 'a structured-mode event must be a JSON object');
   }
   const parsed = attributes.safeParse(body);
-  if (!parsed.success) throw EventProcessingError.permanent('invalid-envelope', `CloudEvents envelope: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw invalid('invalid-envelope', 'CloudEvents envelope', fieldIssues(parsed.error));
   return { attrs: parsed.data, data: (body as { data?: unknown }).data };
+}
+
+/**
+ * The checks of the event itself, whatever carries it: envelope, subject, type, data. The gateway runs
+ * these before it writes to Kafka, so what it accepts, ingest accepts.
+ */
+export function validateEvent(message: RawMessage, maxBytes: number): InboundEvent {
+  const size = messageSize(message);
+  if (size > maxBytes) throw EventProcessingError.permanent('too-large', `message is ${size} bytes, over the ${maxBytes}-byte limit`);
+  const { attrs, data } = readEnvelope(message);
+  if (!attrs.subject) throw EventProcessingError.permanent('missing-subject', 'subject (the order id) is missing', { fields: [{ field: 'subject', message: 'the order id is required' }] });
+  if (!isEventType(attrs.type)) throw EventProcessingError.permanent('unknown-type', `unknown event type "${attrs.type}"`, { fields: [{ field: 'type', message: 'unknown event type' }] });
+  const checked = EVENT_DATA_SCHEMAS[attrs.type].safeParse(data);
+  if (!checked.success) throw invalid('schema-invalid', `${attrs.type} event`, fieldIssues(checked.error, ['data']));
+  if (checked.data.orderId !== attrs.subject) {
+    throw EventProcessingError.permanent('schema-invalid', `data.orderId "${checked.data.orderId}" differs from subject "${attrs.subject}"`, {
+      fields: [{ field: 'data.orderId', message: 'differs from subject' }],
+    });
+  }
+  return { id: attrs.id, source: attrs.source, type: attrs.type, time: attrs.time, subject: attrs.subject, data: checked.data };
 }
 
 /** Turns a Kafka message into a validated event, or throws a permanent EventProcessingError saying why not. */
 export function decodeEvent(message: RawMessage, maxBytes: number): InboundEvent {
-  const size = messageSize(message);
-  if (size > maxBytes) throw EventProcessingError.permanent('too-large', `message is ${size} bytes, over the ${maxBytes}-byte limit`);
-  const { attrs, data } = readEnvelope(message);
-  if (!attrs.subject) throw EventProcessingError.permanent('missing-subject', 'subject (the order id) is missing');
+  const event = validateEvent(message, maxBytes);
   const key = message.key?.toString('utf8');
   if (!key) throw EventProcessingError.permanent('missing-key', 'the Kafka key (the order id) is missing');
-  if (key !== attrs.subject) {
-    throw EventProcessingError.permanent('key-subject-mismatch', `Kafka key "${key}" differs from subject "${attrs.subject}"`);
+  if (key !== event.subject) {
+    throw EventProcessingError.permanent('key-subject-mismatch', `Kafka key "${key}" differs from subject "${event.subject}"`);
   }
-  if (!isEventType(attrs.type)) throw EventProcessingError.permanent('unknown-type', `unknown event type "${attrs.type}"`);
-  const checked = EVENT_DATA_SCHEMAS[attrs.type].safeParse(data);
-  if (!checked.success) throw EventProcessingError.permanent('schema-invalid', `${attrs.type} data: ${describeIssues(checked.error)}`);
-  if (checked.data.orderId !== attrs.subject) {
-    throw EventProcessingError.permanent('schema-invalid', `data.orderId "${checked.data.orderId}" differs from subject "${attrs.subject}"`);
-  }
-  return { id: attrs.id, source: attrs.source, type: attrs.type, time: attrs.time, subject: attrs.subject, data: checked.data };
+  return event;
 }

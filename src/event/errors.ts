@@ -18,18 +18,27 @@ export type PermanentReason =
 
 export type TransientReason = 'temporal-unavailable' | 'deadline-exceeded' | 'dead-letter-unavailable' | 'unexpected';
 
+/** One field of an event that failed validation, named by its path (`data.customer.email`, `id`). */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
 export class EventProcessingError extends Error {
   readonly retriable: boolean;
   readonly reason: PermanentReason | TransientReason;
+  /** The fields at fault, when validation can name them (the gateway's 400 lists them). */
+  readonly fields: FieldIssue[];
 
-  constructor(reason: PermanentReason | TransientReason, retriable: boolean, message: string, options?: ErrorOptions) {
+  constructor(reason: PermanentReason | TransientReason, retriable: boolean, message: string, options?: ErrorOptions & { fields?: FieldIssue[] }) {
     super(message, options);
     this.name = 'EventProcessingError';
     this.reason = reason;
     this.retriable = retriable;
+    this.fields = options?.fields ?? [];
   }
 
-  static permanent(reason: PermanentReason, message: string, options?: ErrorOptions): EventProcessingError {
+  static permanent(reason: PermanentReason, message: string, options?: ErrorOptions & { fields?: FieldIssue[] }): EventProcessingError {
     return new EventProcessingError(reason, false, message, options);
   }
 

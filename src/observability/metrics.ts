@@ -63,6 +63,23 @@ export function createWorkerMetrics(registry = new Registry()) {
   };
 }
 
+/** Gateway metrics: every answer by source and status, its latency, and requests awaiting Kafka. */
+export function createGatewayMetrics(registry = new Registry()) {
+  return {
+    requests: new Counter({ name: 'oms_gateway_requests_total', help: 'Webhook requests answered, by source and HTTP status', labelNames: ['source', 'status'] as const, registers: [registry] }),
+    duration: new Histogram({
+      name: 'oms_gateway_request_seconds',
+      help: 'Time from a webhook request to its answer (202: Kafka acknowledged the event)',
+      labelNames: ['source'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    inFlight: new Gauge({ name: 'oms_gateway_requests_in_flight', help: 'Webhook requests awaiting Kafka', registers: [registry] }),
+  };
+}
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
+
 export function withDefaultMetrics(registry: Registry): Registry {
   collectDefaultMetrics({ register: registry, prefix: 'oms_' });
   return registry;

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type Admin, type KafkaMessage, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type KafkaConfig, type KafkaMessage, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import pRetry from 'p-retry';
 import { required, type Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -14,8 +14,11 @@ const IDEMPOTENT_RETRIES_NOTICE = 'Limiting retries for the idempotent producer 
 
 export const kafkaClientId = (config: Config, role: string) => `${config.kafka.clientId}-${role}`;
 
-/** The one place Kafka clients are built: brokers, client id, TLS and SASL from config, kafkajs logs through pino. */
-export function createKafka(config: Config, role: string, logger: Logger): Kafka {
+/**
+ * The one place Kafka clients are built: brokers, client id, TLS and SASL from config, kafkajs logs through pino.
+ * `timing` is for a caller that must answer within a bound (the gateway), instead of riding out a broker restart.
+ */
+export function createKafka(config: Config, role: string, logger: Logger, timing: Pick<KafkaConfig, 'retry' | 'requestTimeout'> = {}): Kafka {
   const kafkaLog = logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: kafkaClientId(config, role),
@@ -27,6 +30,7 @@ export function createKafka(config: Config, role: string, logger: Logger): Kafka
     // often enough (about 15 s in all) that a broker restart is bridged inside one call, before a
     // consumer crashes and rejoins or a publishing activity fails into Temporal's slower retry policy.
     retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 15 },
+    ...timing,
     logLevel: logLevel.WARN,
     logCreator:
       () =>

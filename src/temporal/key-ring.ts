@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../config/config.ts';
+import { readSecretSource } from '../config/secret-source.ts';
 
 /**
  * The keys Temporal payloads are encrypted with: several may be held, one is active. New payloads are
@@ -51,18 +51,8 @@ export function parseKeyRing(text: string, variable: string): KeyRing {
 
 /** The ring from the environment's one source, or undefined when neither variable is set. */
 export function loadKeyRing(source: { keys?: string; keysFile?: string }): KeyRing | undefined {
-  if (source.keys !== undefined && source.keysFile !== undefined) {
-    throw new ConfigError('invalid configuration: TEMPORAL_ENCRYPTION_KEYS_FILE: set either it or TEMPORAL_ENCRYPTION_KEYS, not both');
-  }
-  if (source.keys !== undefined) return parseKeyRing(source.keys, 'TEMPORAL_ENCRYPTION_KEYS');
-  if (source.keysFile === undefined) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(source.keysFile, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`invalid configuration: TEMPORAL_ENCRYPTION_KEYS_FILE: cannot read ${source.keysFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  return parseKeyRing(text, 'TEMPORAL_ENCRYPTION_KEYS_FILE');
+  const read = readSecretSource({ value: source.keys, file: source.keysFile }, { value: 'TEMPORAL_ENCRYPTION_KEYS', file: 'TEMPORAL_ENCRYPTION_KEYS_FILE' });
+  return read && parseKeyRing(read.text, read.variable);
 }
 
 /** A new ring of one random key, as JSON: what the local stack writes on its first `up`. */
