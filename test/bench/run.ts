@@ -10,6 +10,7 @@ import { uniqueName } from '../support/names.ts';
 import { openBench, type Bench } from './harness.ts';
 import { bareSignalWithStart, drainBacklog, replayBacklog, type DrainFigures } from './ingest.ts';
 import { codecCost } from './codec.ts';
+import { gatewayAgainstBareProducer, type LoadFigures } from './gateway.ts';
 import { ordersUnderLoad } from './orders.ts';
 
 /**
@@ -123,6 +124,23 @@ const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void
       target,
       detail: { cost, plain, encrypted },
     });
+  },
+  async gateway(bench, figures) {
+    const [count, rounds, concurrency] = bench.quick ? [1_000, 1, 32] : [3_000, 2, 32];
+    const { gateway, bare } = await gatewayAgainstBareProducer(bench, count, concurrency, rounds);
+    const mean = (runs: LoadFigures[], key: keyof LoadFigures) => runs.reduce((sum, run) => sum + run[key], 0) / runs.length;
+    console.error(`[bench]   gateway ${gateway.map((run) => Math.round(run.perSecond)).join(', ')}/s; bare producer ${bare.map((run) => Math.round(run.perSecond)).join(', ')}/s`);
+    const detail = { gateway, bare };
+    figures.push({
+      name: `gateway webhooks/s to the 202, ${concurrency} concurrent (${rounds * 2} runs each of ${count.toLocaleString('en')}; gateway CPU ${mean(gateway, 'cpuMsEach').toFixed(2)} ms a request)`,
+      value: mean(gateway, 'perSecond'),
+      unit: '/s',
+      baseline: mean(bare, 'perSecond'),
+      baselineName: `bare idempotent kafkajs producer, acks=all, ${concurrency} concurrent sends`,
+      target: 'for the reader: what the HTTP hop costs',
+      detail,
+    });
+    figures.push({ name: `gateway p50 to the 202 (p99 ${mean(gateway, 'p99Ms').toFixed(1)} ms against ${mean(bare, 'p99Ms').toFixed(1)} ms)`, value: mean(gateway, 'p50Ms'), unit: 'ms', baseline: mean(bare, 'p50Ms'), baselineName: 'bare producer p50 to the acknowledgement', target: 'for the reader' });
   },
   async memory(bench, figures) {
     const [small, large] = bench.quick ? [2_000, 8_000] : [20_000, 200_000];

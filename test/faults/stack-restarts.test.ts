@@ -1,8 +1,12 @@
 import { rm } from 'node:fs/promises';
+import pLimit from 'p-limit';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { kafkaHealth, temporalHealth } from '../../src/dev/health.ts';
-import { orderEvent, paymentEventFor, toRecord } from '../../src/dev/standins/events.ts';
+import { cloudEvent, orderEvent, paymentEventFor, toRecord } from '../../src/dev/standins/events.ts';
+import { structuredWebhook, webhookSender } from '../../src/dev/webhook-sender.ts';
+import { randomPort } from '../support/names.ts';
+import { collectTopic } from '../support/topics.ts';
 import { committedPositions } from '../support/offsets.ts';
 import { privateStack, type PrivateStack } from '../support/dev-stack.ts';
 import { expectEveryOrderCompleted, orderStream, produceAtRate, readFulfillments } from '../support/order-stream.ts';
@@ -162,6 +166,74 @@ describe('on a private stack, one after another', () => {
     );
     expect(Math.max(resumed!.signal, resumed!.commit, resumed!.fulfillment)).toBeLessThanOrEqual(5_000);
     await expectEveryOrderCompleted(service.temporal, stream, 180_000);
+  });
+
+  test('the gateway while Kafka is hung, then dead: every webhook gets 503 with Retry-After, at most GATEWAY_MAX_IN_FLIGHT (256) wait; after the restart the senders\' retries are accepted, and exactly the retried events are on the topic', { timeout: 300_000 }, async () => {
+    const secret = 'down-test-commerce-secret-0123';
+    const port = randomPort();
+    const gateway = roles.start(['gateway'], { GATEWAY_PORT: port, GATEWAY_SECRETS: JSON.stringify({ commerce: [secret] }) });
+    await untilReady(gateway);
+    const send = webhookSender(`http://127.0.0.1:${port}`, { commerce: secret });
+    const prefix = service.orderId('gwdown');
+    const cancel = (n: number) => cloudEvent('order.cancelled', `${prefix}-${n}`, { orderId: `${prefix}-${n}`, reason: 'gateway fault test' });
+    const before = cancel(0);
+    expect((await send('commerce', structuredWebhook(before))).status).toBe(202);
+
+    const kafkaPid = (await stack.processes()).kafka!.pid;
+    // Hung: connections open, nothing answers. Requests wait for Kafka until GATEWAY_KAFKA_TIMEOUT_MS, 256 at most.
+    process.kill(-kafkaPid, 'SIGSTOP');
+    const hung = Array.from({ length: 300 }, (_, i) => cancel(i + 1));
+    let startedAt = performance.now();
+    const hungAnswers = await Promise.all(hung.map((event) => send('commerce', structuredWebhook(event))));
+    const hungSeconds = (performance.now() - startedAt) / 1_000;
+    // Dead: the broker is gone, and a request is answered as soon as the client's retries give up.
+    process.kill(-kafkaPid, 'SIGKILL');
+    const dead = Array.from({ length: 10 }, (_, i) => cancel(i + 301));
+    startedAt = performance.now();
+    const deadAnswers = await Promise.all(dead.map((event) => send('commerce', structuredWebhook(event))));
+    const deadSeconds = (performance.now() - startedAt) / 1_000;
+    const count = (answers: typeof hungAnswers, code: string) => answers.filter((answer) => answer.json.code === code).length;
+    console.log(
+      `[figures] Kafka hung: ${count(hungAnswers, 'kafka-unavailable')} × 503 kafka-unavailable, ${count(hungAnswers, 'overloaded')} × 503 overloaded, all answered in ${hungSeconds.toFixed(1)} s; Kafka dead: 10 × 503 in ${deadSeconds.toFixed(1)} s`,
+    );
+    expect([...hungAnswers, ...deadAnswers].every((answer) => answer.status === 503)).toBe(true);
+    expect(count(hungAnswers, 'kafka-unavailable')).toBe(256);
+    expect(count(hungAnswers, 'overloaded')).toBe(44);
+    expect(hungAnswers.filter((answer) => answer.json.code === 'kafka-unavailable').every((answer) => answer.retryAfter === '5')).toBe(true);
+    expect(hungAnswers.filter((answer) => answer.json.code === 'overloaded').every((answer) => answer.retryAfter === '1')).toBe(true);
+    expect(deadAnswers.every((answer) => answer.json.code === 'kafka-unavailable' && answer.retryAfter === '5')).toBe(true);
+    expect(deadSeconds).toBeLessThan(7);
+
+    const restart = stack.dev('restart', 'kafka');
+    await answersAgain(() => kafkaHealth(stack.endpoints.kafkaBrokers)());
+    expect((await restart).code).toBe(0);
+    // Each sender retries after Retry-After until it gets its 202, as webhook senders do.
+    const retried = [...hung, ...dead];
+    const limit = pLimit(32);
+    await Promise.all(
+      retried.map((event) =>
+        limit(async () => {
+          for (let attempt = 1; ; attempt += 1) {
+            const answer = await send('commerce', structuredWebhook(event));
+            if (answer.status === 202) return;
+            expect(answer.status).toBe(503);
+            if (attempt >= 20) throw new Error(`${event.id} not accepted after ${attempt} attempts: ${JSON.stringify(answer.json)}`);
+            await new Promise((resolve) => setTimeout(resolve, Number(answer.retryAfter) * 1_000));
+          }
+        }),
+      ),
+    );
+    const collector = await collectTopic(service.kafka, service.config.topics.orderEvents);
+    try {
+      const ours = () => collector.messages.filter((message) => message.key?.toString().startsWith(`${prefix}-`));
+      await collector.until(() => expect(ours().length).toBeGreaterThanOrEqual(retried.length + 1), 60_000);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const ids = ours().map((message) => (JSON.parse(message.value!.toString()) as { id: string }).id);
+      expect(ids.sort()).toEqual([before, ...retried].map((event) => event.id).sort());
+    } finally {
+      await collector.stop();
+    }
+    expect(await gateway.kill('SIGTERM')).toBe(0);
   });
 
   test('oms dev down && oms dev up: earlier fulfillment messages still decode through the registry, and running orders complete', { timeout: 300_000 }, async () => {
