@@ -118,9 +118,11 @@ function registerDemoCommand(program: Command): void {
     .description('Produce a bounded stream of realistic webhook events against the running service, show progress, and check the outcome')
     .option('--orders <n>', 'how many orders', (value) => Number.parseInt(value, 10), 24)
     .option('--timeout <seconds>', 'how long to wait for every order', (value) => Number.parseInt(value, 10), 180)
-    .action(async (options: { orders: number; timeout: number }) => {
+    .option('--via <path>', 'kafka: produce to the inbound topics; gateway: send signed webhooks to oms gateway (GATEWAY_HOST:GATEWAY_PORT, signed with GATEWAY_SECRETS)', 'kafka')
+    .action(async (options: { orders: number; timeout: number; via: string }) => {
+      if (options.via !== 'kafka' && options.via !== 'gateway') throw new Error(`--via: expected kafka or gateway, got ${options.via}`);
       const config = loadConfig({ ...process.env, ...localEnv(process.env) });
-      const report = await runDemo(config, createLogger({ ...config.log, level: 'warn' }), { orders: options.orders, timeoutMs: options.timeout * 1_000, out: process.stderr });
+      const report = await runDemo(config, createLogger({ ...config.log, level: 'warn' }), { orders: options.orders, via: options.via, timeoutMs: options.timeout * 1_000, out: process.stderr });
       for (const line of report.lines) console.log(line);
       if (report.firstFulfillmentSeconds !== undefined) console.log(`first fulfillment message ${report.firstFulfillmentSeconds.toFixed(1)} s after the first event`);
       const ui = config.temporal.uiUrl ?? 'http://127.0.0.1:8233';

@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/config.ts';
-import { ensureDevCodecToken } from './dev-keys.ts';
+import { ensureDevCodecToken, ensureDevGatewaySecrets } from './dev-keys.ts';
 import { endpointsToEnv } from './endpoints.ts';
 import { nativeUp, type Progress } from './native/stack.ts';
 import { nativeEndpoints, nativePorts } from './native/services.ts';
@@ -29,6 +29,8 @@ export function localEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     CODEC_SERVER_PORT: String(ports.codecServer),
     CODEC_SERVER_TOKENS: ensureDevCodecToken(),
     CODEC_SERVER_UI_ORIGINS: `http://127.0.0.1:${ports.temporalUi},http://localhost:${ports.temporalUi}`,
+    // `oms start` runs the gateway with these, and `oms demo --via gateway` signs with them.
+    ...(env.GATEWAY_SECRETS || env.GATEWAY_SECRETS_FILE ? {} : { GATEWAY_SECRETS_FILE: ensureDevGatewaySecrets() }),
   };
 }
 

@@ -33,7 +33,9 @@ export function loadSourceSecrets(config: Pick<Config, 'gateway'>): SourceSecret
   return parsed.data;
 }
 
-/** Secrets for every source, as JSON: what the local stack writes on its first `up`. */
+export const newSourceSecret = () => randomBytes(24).toString('base64url');
+
+/** Secrets for every source, as JSON: what `oms keys webhook-secrets` prints and the local stack writes on its first `up`. */
 export function newSourceSecretsJson(): string {
-  return `${JSON.stringify(Object.fromEntries(SOURCE_NAMES.map((name) => [name, [randomBytes(24).toString('base64url')]])), null, 2)}\n`;
+  return `${JSON.stringify(Object.fromEntries(SOURCE_NAMES.map((name) => [name, [newSourceSecret()]])), null, 2)}\n`;
 }

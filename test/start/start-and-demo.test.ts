@@ -33,19 +33,26 @@ async function fulfillmentTimestamps(brokers: string, topic: string): Promise<nu
   return stamps;
 }
 
-async function startThenDemo(label: string): Promise<{ firstFulfillmentSeconds: number }> {
+async function startThenDemo(label: string, via: 'kafka' | 'gateway'): Promise<{ firstFulfillmentSeconds: number }> {
   const started = Date.now();
   const service = spawnOms(['start'], env);
   try {
-    const demo = await runOms(['demo', '--orders', '12', '--timeout', '180'], env, 300_000);
+    const demo = await runOms(['demo', '--orders', '12', '--timeout', '180', '--via', via], env, 300_000);
     expect(demo.code, `${demo.stdout}\n${demo.stderr}\n--- oms start ---\n${service.output()}`).toBe(0);
-    expect(demo.stdout).toMatch(/^OK: all 12 valid orders have exactly one fulfillment message .*; all 4 poison events are on their DLQ$/m);
+    if (via === 'kafka') {
+      expect(demo.stdout).toMatch(/^OK: all 12 valid orders have exactly one fulfillment message .*; all 4 poison events are on their DLQ$/m);
+      } else {
+      // Through the gateway, poison is refused at the door (the key-only one can't be sent over HTTP).
+      expect(demo.stdout).toMatch(/^OK: all 12 valid orders have exactly one fulfillment message .*; all 3 poison events were refused by the gateway \(400\); every event went through oms gateway as a signed webhook$/m);
+      expect(demo.stderr).toMatch(/sent \d+ events \| orders fulfilled 12\/12 \| poison refused by the gateway 3\/3/);
+    }
     // Each run of 12 has one order of each v2 kind: one held for risk review, one paid for again after a declined card.
     expect(demo.stdout).toMatch(/\(3 normal, 2 payment-first, 2 duplicates, 2 invalid-then-corrected, 1 pending-payment, 1 high-risk, 1 payment-retry\); all 1 high-risk orders were held for review and approved;/);
     expect(demo.stdout).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:28233\/namespaces\/default\/workflows/);
-    expect(demo.stderr).toMatch(/orders fulfilled 12\/12 \| poison dead-lettered 4\/4/);
     // Locally, the codec server runs too, where the local Temporal UI was told to find it.
     expect((await fetch(`http://127.0.0.1:${env.OMS_DEV_CODEC_SERVER_PORT}/healthz`)).status).toBe(200);
+    // And the gateway, with the local stack's webhook secrets.
+    expect((await fetch(`http://127.0.0.1:${env.GATEWAY_PORT}/readyz`)).status).toBe(200);
     const stamps = await fulfillmentTimestamps(`127.0.0.1:${env.OMS_DEV_KAFKA_PORT}`, 'fulfillment.orders');
     const firstOfThisRun = Math.min(...stamps.filter((stamp) => stamp >= started));
     const seconds = (firstOfThisRun - started) / 1_000;
@@ -58,7 +65,7 @@ async function startThenDemo(label: string): Promise<{ firstFulfillmentSeconds: 
   }
 }
 
-test('oms start with no configuration brings up the local stack and stand-ins, and oms demo passes its own checks, cold and warm', { timeout: 600_000 }, async () => {
+test('oms start with no configuration brings up the local stack and stand-ins, and oms demo passes its own checks, cold (to Kafka) and warm (through oms gateway)', { timeout: 600_000 }, async () => {
   env = {
     OMS_DEV_STATE_DIR: await mkdtemp(path.join(tmpdir(), 'oms-start-')),
     OMS_DEV_KAFKA_PORT: '29092',
@@ -70,6 +77,7 @@ test('oms start with no configuration brings up the local stack and stand-ins, a
     OMS_DEV_REDIS_PORT: '26379',
     OMS_DEV_CODEC_SERVER_PORT: '28234',
     HTTP_PORT: randomPort(),
+    GATEWAY_PORT: randomPort(),
     STANDIN_STOREFRONT_PORT: randomPort(),
     STANDIN_PAYMENT_PROVIDER_PORT: randomPort(),
     JAVA_HOME: process.env.JAVA_HOME ?? '',
@@ -77,8 +85,8 @@ test('oms start with no configuration brings up the local stack and stand-ins, a
   const status = await runOms(['dev', 'status'], env);
   expect(status.code).toBe(3);
 
-  const cold = await startThenDemo('cold');
-  const warm = await startThenDemo('warm');
+  const cold = await startThenDemo('cold', 'kafka');
+  const warm = await startThenDemo('warm', 'gateway');
   expect(cold.firstFulfillmentSeconds).toBeGreaterThan(0);
   expect(warm.firstFulfillmentSeconds).toBeGreaterThan(0);
 });

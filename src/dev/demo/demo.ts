@@ -7,6 +7,10 @@ import type { Logger } from '../../observability/logger.ts';
 import { collectTopic, createIdempotentProducer, createKafka, type TopicCollector as Collector } from '../../service/kafka.ts';
 import { cloudEvent, orderEvent, paymentEventFor, toRecord, type KafkaRecord } from '../standins/events.ts';
 import { seededOrder } from '../standins/seed.ts';
+import { webhookSender } from '../webhook-sender.ts';
+import { STRUCTURED } from '../../gateway/http-binding.ts';
+import { loadSourceSecrets } from '../../gateway/secrets.ts';
+import { SOURCE_NAMES, WEBHOOK_SOURCES } from '../../gateway/sources.ts';
 
 type Kind = 'payment-first' | 'duplicates' | 'invalid-then-corrected' | 'pending-payment' | 'high-risk' | 'payment-retry' | 'normal';
 const KINDS: Kind[] = ['normal', 'payment-first', 'duplicates', 'invalid-then-corrected', 'pending-payment', 'high-risk', 'payment-retry', 'normal'];
@@ -14,6 +18,8 @@ const POISON_HEADER = 'x-demo-poison';
 
 export interface DemoOptions {
   orders: number;
+  /** kafka: events go straight to the inbound topics; gateway: as signed webhooks through `oms gateway`. */
+  via: 'kafka' | 'gateway';
   timeoutMs: number;
   /** Progress goes here: a live line on a terminal, plain lines otherwise. */
   out: NodeJS.WriteStream;
@@ -35,6 +41,35 @@ async function waitForService(config: Config, timeoutMs: number): Promise<void> 
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   throw new Error(`the service is not ready (no 200 from ${url}); start it first with \`npm start\` (oms start)`);
+}
+
+/**
+ * The demo's events as signed webhooks through `oms gateway`, each to its topic's source. A 429 or 503
+ * is retried after its Retry-After, as a webhook sender would; a 400 for a poison event is what it expects.
+ */
+async function gatewayPoster(config: Config) {
+  const host = config.gateway.host === '0.0.0.0' ? '127.0.0.1' : config.gateway.host;
+  const secrets = required(loadSourceSecrets(config), 'GATEWAY_SECRETS');
+  const send = webhookSender(`http://${host}:${config.gateway.port}`, Object.fromEntries(Object.entries(secrets).map(([source, list]) => [source, list[0]])));
+  const sourceOfTopic = new Map(SOURCE_NAMES.map((name) => [WEBHOOK_SOURCES[name].topic(config), name]));
+  const refused = new Set<string>();
+  return {
+    refused,
+    async post(topic: string, record: KafkaRecord) {
+      const source = sourceOfTopic.get(topic)!;
+      const poison = record.headers?.[POISON_HEADER];
+      for (let attempt = 1; ; attempt += 1) {
+        const answer = await send(source, { body: record.value, contentType: record.headers?.['content-type'] ?? STRUCTURED });
+        if (answer.status === 202 && !poison) return;
+        if (answer.status === 400 && poison) return void refused.add(poison);
+        if ((answer.status === 429 || answer.status === 503) && attempt < 10) {
+          await new Promise((resolve) => setTimeout(resolve, Number(answer.retryAfter ?? 1) * 1_000));
+          continue;
+        }
+        throw new Error(`the gateway answered ${answer.status} to a ${poison ? 'poison' : 'valid'} event on ${WEBHOOK_SOURCES[source].path}: ${JSON.stringify(answer.json)}`);
+      }
+    },
+  };
 }
 
 const put = (url: string, body: unknown) => fetch(url, { method: 'PUT', body: JSON.stringify(body) }).then((r) => void r.body?.cancel());
@@ -66,8 +101,10 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
     [topics.fulfillment, topics.orderStatus, dlqTopicFor(topics.orderEvents), dlqTopicFor(topics.paymentEvents)].map((topic) => collectTopic(kafka, topic, `oms-demo-${runId}-${topic}`)),
   )) as [Collector, Collector, Collector, Collector];
   let produced = 0;
+  const gateway = options.via === 'gateway' ? await gatewayPoster(config) : undefined;
   const send = async (topic: string, records: KafkaRecord[]) => {
-    await producer.send({ topic, messages: records });
+    if (gateway) for (const record of records) await gateway.post(topic, record);
+    else await producer.send({ topic, messages: records });
     produced += records.length;
   };
 
@@ -76,7 +113,10 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
     { topic: topics.orderEvents, record: toRecord({ ...orderEvent('order.created', `ORD-demo-${runId}-p1`), type: 'order.teleported' as never }) },
     { topic: topics.paymentEvents, record: { ...toRecord(paymentEventFor('payment.authorized', `ORD-demo-${runId}-p2`, 'PAY-x')), key: '' } },
     { topic: topics.paymentEvents, record: toRecord(cloudEvent('payment.captured', `ORD-demo-${runId}-p3`, { orderId: `ORD-demo-${runId}-p3`, amount: 'lots' })) },
-  ].map((entry, k) => ({ ...entry, record: { ...entry.record, headers: { ...entry.record.headers, [POISON_HEADER]: `${runId}-${k}` } } }));
+  ]
+    // Over HTTP there is no key to leave out: the gateway keys each event by its order id.
+    .filter((entry) => !gateway || entry.record.key !== '')
+    .map((entry, k) => ({ ...entry, record: { ...entry.record, headers: { ...entry.record.headers, [POISON_HEADER]: `${runId}-${k}` } } }));
 
   // The progress loop looks every half second: decode each message once, not once per look.
   const decodedOnce = new WeakMap<object, Promise<unknown>>();
@@ -88,8 +128,10 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
   const decoded = async <T>(collector: Collector) => Promise.all(collector.messages.map((m) => decode(m) as Promise<T | undefined>));
   const ids = new Set(orders.map((o) => o.orderId));
   const fulfilled = async () => (await decoded<FulfillmentOrderRecord>(fulfillment)).filter((r): r is FulfillmentOrderRecord => !!r && ids.has(r.orderId));
+  // Through the gateway, poison never reaches Kafka: it is refused with a 400 instead of dead-lettered.
   const deadLettered = () =>
-    [...orderDlq.messages, ...paymentDlq.messages].filter((m) => m.headers?.[POISON_HEADER]?.toString().startsWith(`${runId}-`)).length;
+    gateway ? gateway.refused.size : [...orderDlq.messages, ...paymentDlq.messages].filter((m) => m.headers?.[POISON_HEADER]?.toString().startsWith(`${runId}-`)).length;
+  const poisonFate = gateway ? 'refused by the gateway' : 'dead-lettered';
 
   const started = performance.now();
   let firstFulfillment: number | undefined;
@@ -138,7 +180,7 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
   }
   for (const entry of poison.slice(Math.floor(orders.length / 5))) await send(entry.topic, [entry.record]);
 
-  const progressLine = (done: number) => `produced ${produced} events | orders fulfilled ${done}/${orders.length} | poison dead-lettered ${deadLettered()}/${poison.length}`;
+  const progressLine = (done: number) => `${gateway ? 'sent' : 'produced'} ${produced} events | orders fulfilled ${done}/${orders.length} | poison ${poisonFate} ${deadLettered()}/${poison.length}`;
   const deadline = Date.now() + options.timeoutMs;
   let lastPlainLine = 0;
   for (;;) {
@@ -177,15 +219,19 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
   }
   const onDlq = new Set([...orderDlq.messages, ...paymentDlq.messages].map((m) => m.headers?.[POISON_HEADER]?.toString()));
   for (const [k, entry] of poison.entries()) {
-    if (!onDlq.has(`${runId}-${k}`)) {
+    if (gateway ? !gateway.refused.has(`${runId}-${k}`) : !onDlq.has(`${runId}-${k}`)) {
       ok = false;
-      lines.push(`FAIL poison event ${k} is not on ${dlqTopicFor(entry.topic)}`);
+      lines.push(`FAIL poison event ${k} ${gateway ? 'was not refused by the gateway' : `is not on ${dlqTopicFor(entry.topic)}`}`);
+    }
+    if (gateway && onDlq.has(`${runId}-${k}`)) {
+      ok = false;
+      lines.push(`FAIL poison event ${k} reached ${dlqTopicFor(entry.topic)} through the gateway`);
     }
   }
   const byKind = KINDS.filter((kind, i) => KINDS.indexOf(kind) === i).map((kind) => `${orders.filter((o) => o.kind === kind).length} ${kind}`);
   lines.unshift(
     ok
-      ? `OK: all ${orders.length} valid orders have exactly one fulfillment message (${byKind.join(', ')}); all ${orders.filter((o) => o.kind === 'high-risk').length} high-risk orders were held for review and approved; all ${poison.length} poison events are on their DLQ`
+      ? `OK: all ${orders.length} valid orders have exactly one fulfillment message (${byKind.join(', ')}); all ${orders.filter((o) => o.kind === 'high-risk').length} high-risk orders were held for review and approved; all ${poison.length} poison events ${gateway ? 'were refused by the gateway (400)' : 'are on their DLQ'}${gateway ? '; every event went through oms gateway as a signed webhook' : ''}`
       : 'The demo checks failed:',
   );
 
