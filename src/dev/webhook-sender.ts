@@ -39,7 +39,7 @@ export function webhookSender(baseUrl: string, secrets: Partial<Record<SourceNam
     if (secret) headers[scheme.header] = signatureHeader(scheme, secret, options.signAs ?? webhook.body, options.nowMs);
     const response = await fetch(`${baseUrl}${WEBHOOK_SOURCES[source].path}`, { method: 'POST', headers, body: webhook.body });
     const text = await response.text();
-    let json: Record<string, unknown> = {};
+    let json: Record<string, unknown>;
     try {
       json = JSON.parse(text) as Record<string, unknown>;
     } catch {

@@ -102,6 +102,25 @@ describe('docker-compose.yml, its codec server', async () => {
   });
 });
 
+describe('docker-compose.yml, its gateway', async () => {
+  const text = await readFile(path.join(root, 'docker-compose.yml'), 'utf8');
+  const compose = parse(text, { merge: true }) as { services: Record<string, Service & { volumes?: string[]; entrypoint?: string[] }> };
+
+  test('runs oms gateway on loopback with Kafka and the secrets the keys service writes, and without Temporal settings', () => {
+    const gateway = compose.services['oms-gateway']!;
+    expect(gateway.command).toEqual(['gateway']);
+    expect(gateway.ports).toContain('127.0.0.1:8235:8235');
+    const config = loadConfig(gateway.environment);
+    expect(config.kafka.brokers).toEqual(['kafka:19092']);
+    expect(config.gateway).toMatchObject({ host: '0.0.0.0', port: 8235, secretsFile: '/keys/gateway-secrets.json' });
+    expect(config.temporal.address).toBeUndefined();
+    expect(gateway.volumes).toEqual(['oms-keys:/keys:ro']);
+    const script = compose.services.keys!.entrypoint!.join(' ');
+    expect(script).toMatch(/write gateway-secrets\.json keys webhook-secrets/);
+    expect(script).toMatch(/write temporal-keys\.json keys new/);
+  });
+});
+
 describe('Dockerfile', async () => {
   const dockerfile = await readFile(path.join(root, 'Dockerfile'), 'utf8');
   // One line per instruction, continuation lines joined.
