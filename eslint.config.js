@@ -45,16 +45,33 @@ export default defineConfig(
     },
   },
   {
-    // Lower layers don't import upper ones: activities and config know nothing of how events arrive.
-    files: ['src/activity/**/*.ts', 'src/config/**/*.ts'],
+    // Lower layers don't import upper ones: activities, config and the event contract know nothing of how events arrive.
+    files: ['src/activity/**/*.ts', 'src/config/**/*.ts', 'src/event/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              regex: '(^|/)(event|router|signal|ingest|replay|service|cli|dev)/',
+              regex: '(^|/)(event|gateway|router|signal|ingest|replay|service|cli|dev)/',
               message: 'A lower layer imports an upper one: take what you need as a dependency (see src/service/order-signaller.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The gateway turns HTTP into Kafka records and knows nothing of Temporal: it never holds the payload keys.
+    files: ['src/gateway/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)(router|signal|ingest|replay|workflow|activity|temporal|avro|service|cli|dev)/',
+              message: 'The gateway depends on the event contract, config and observability only; wire anything else in src/service/gateway.ts.',
             },
           ],
         },

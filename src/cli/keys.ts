@@ -39,7 +39,7 @@ export function registerKeysCommand(program: Command): void {
     .action((options: { rotate?: string }) => {
       if (!options.rotate) return void process.stdout.write(newSourceSecretsJson());
       if (!(SOURCE_NAMES as readonly string[]).includes(options.rotate)) throw new Error(`--rotate: unknown source ${options.rotate}; expected one of ${SOURCE_NAMES.join(', ')}`);
-      const current = loadSourceSecrets(loadConfig());
+      const current = loadSourceSecrets(loadConfig().gateway);
       if (!current) throw new Error('no webhook secrets configured: set GATEWAY_SECRETS or GATEWAY_SECRETS_FILE to the current ones');
       const source = options.rotate as SourceName;
       // Newest first: senders are told to switch to it; the older ones go once they have.

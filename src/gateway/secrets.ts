@@ -14,8 +14,8 @@ const SECRETS_SCHEMA = z.partialRecord(z.enum(SOURCE_NAMES), z.array(secret).min
  * several: during a rotation the sender switches to the new secret while the old one still works.
  * Errors name the variable and the source, never a secret.
  */
-export function loadSourceSecrets(config: Pick<Config, 'gateway'>): SourceSecrets | undefined {
-  const read = readSecretSource({ value: config.gateway.secrets, file: config.gateway.secretsFile }, { value: 'GATEWAY_SECRETS', file: 'GATEWAY_SECRETS_FILE' });
+export function loadSourceSecrets(source: { secrets?: string; secretsFile?: string }): SourceSecrets | undefined {
+  const read = readSecretSource({ value: source.secrets, file: source.secretsFile }, { value: 'GATEWAY_SECRETS', file: 'GATEWAY_SECRETS_FILE' });
   if (!read) return undefined;
   let json: unknown;
   try {

@@ -7,7 +7,7 @@ import { loadSourceSecrets } from '../gateway/secrets.ts';
  */
 export function gatewayNeeds(config: Config): [keyof Env, unknown][] {
   const secrets = config.gateway.secrets ?? config.gateway.secretsFile;
-  if (secrets !== undefined) loadSourceSecrets(config);
+  if (secrets !== undefined) loadSourceSecrets(config.gateway);
   return [
     ['KAFKA_BROKERS', config.kafka.brokers],
     ['GATEWAY_SECRETS', secrets],

@@ -32,7 +32,7 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 /** The gateway role: signed webhooks to the inbound topics through an idempotent, acks=all producer. */
 export async function startGateway(config: Config, logger: Logger, registry?: Registry): Promise<RunningGateway> {
   requireAll(gatewayNeeds(config));
-  const secrets = loadSourceSecrets(config)!;
+  const secrets = loadSourceSecrets(config.gateway)!;
   const log = logger.child({ role: 'gateway' });
   const timeoutMs = config.gateway.kafkaTimeoutMs;
   // kafkajs's retries must end before the request is answered 503: an event whose send is still being

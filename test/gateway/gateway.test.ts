@@ -13,6 +13,7 @@ import { eventSchemaFile } from '../../src/event/json-schemas.ts';
 import { cloudEvent, orderEvent, orderPayload, paymentEventFor } from '../../src/dev/standins/events.ts';
 import { seededOrder } from '../../src/dev/standins/seed.ts';
 import { binaryWebhook, shopifyOrderWebhook, stripePaymentWebhook, structuredWebhook, webhookSender, type WebhookSend } from '../../src/dev/webhook-sender.ts';
+import { loadSourceSecrets } from '../../src/gateway/secrets.ts';
 import { sourceTypes, SOURCE_NAMES, WEBHOOK_SOURCES } from '../../src/gateway/sources.ts';
 import { runOms } from '../support/cli.ts';
 import { blastPosts } from '../support/http-blast.ts';
@@ -286,6 +287,21 @@ test("the README's curl lines, signed with openssl, are accepted", async () => {
   expect(script).not.toContain('gateway-secrets.json');
   const { stdout } = await promisify(execFile)('bash', ['-c', `set -euo pipefail\n${script}`]);
   expect(stdout.match(/HTTP\/1\.1 202 Accepted/g), stdout).toHaveLength(2);
+});
+
+test('oms keys webhook-secrets prints secrets the gateway accepts; --rotate adds a new one first and keeps the rest', async () => {
+  const fresh = await runOms(['keys', 'webhook-secrets'], {});
+  expect(fresh.code, fresh.stderr).toBe(0);
+  const made = loadSourceSecrets({ secrets: fresh.stdout })!;
+  expect(Object.keys(made).sort()).toEqual([...SOURCE_NAMES].sort());
+  const rotated = await runOms(['keys', 'webhook-secrets', '--rotate', 'payments'], { GATEWAY_SECRETS: JSON.stringify(SECRETS) });
+  expect(rotated.code, rotated.stderr).toBe(0);
+  const after = loadSourceSecrets({ secrets: rotated.stdout })!;
+  expect(after.payments).toHaveLength(2);
+  expect(after.payments![1]).toBe(SECRETS.payments[0]);
+  expect(after.payments![0]).not.toBe(SECRETS.payments[0]);
+  expect(after.commerce).toEqual(SECRETS.commerce);
+  expect((await runOms(['keys', 'webhook-secrets', '--rotate', 'billing'], { GATEWAY_SECRETS: JSON.stringify(SECRETS) })).stderr).toMatch(/--rotate: unknown source billing/);
 });
 
 describe('config stops start-up with one line naming the variable', () => {

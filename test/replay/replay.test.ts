@@ -124,10 +124,19 @@ test('--dry-run sends no signal, starts no workflow and writes no Kafka message'
   const fresh = [service.orderId('dry-1'), service.orderId('dry-2')];
   // Closed orders (from the first test, if it ran) and brand-new ones alike: nothing may happen to either.
   await service.produce(service.config.topics.orderEvents, fresh.map((id) => toRecord(orderEvent('order.created', id))));
-  await Promise.all(fresh.map((id) => vi.waitFor(async () => expect((await service.orderStatus(id)).orderReceived).toBe(true), { timeout: 30_000, interval: 200 })));
+  // At rest before the dry run: the new orders waiting for payment, and nothing more coming out of the
+  // earlier tests' orders (a replayed order may still publish its status for a moment after that test).
+  await Promise.all(fresh.map((id) => vi.waitFor(async () => expect((await service.orderStatus(id)).stage).toBe('awaiting-payment'), { timeout: 30_000, interval: 200 })));
+  const outboundEnds = () => Promise.all([service.config.topics.fulfillment, service.config.topics.orderStatus].map((t) => tools.kafka.admin().fetchTopicOffsets(t).catch(() => undefined)));
+  let endsBefore = await outboundEnds();
+  for (let settled = false; !settled; ) {
+    await sleep(2_000);
+    const now = await outboundEnds();
+    settled = JSON.stringify(now) === JSON.stringify(endsBefore);
+    endsBefore = now;
+  }
   const appliedBefore = await Promise.all(fresh.map((id) => service.orderStatus(id).then((s) => s.appliedEvents)));
   const runsBefore = await Array.fromAsync(service.temporal.workflow.list({ query: `WorkflowType = 'OrderProcessingWorkflow' AND TaskQueue = '${service.config.taskQueues.orders}'` }));
-  const endsBefore = await Promise.all([service.config.topics.fulfillment, service.config.topics.orderStatus].map((t) => tools.kafka.admin().fetchTopicOffsets(t).catch(() => undefined)));
   const result = await runOms(['replay', '--topic', service.config.topics.orderEvents, '--from', middle || from, '--dry-run'], service.env, 120_000);
   expect(result.code, result.stderr).toBe(0);
   const planned = result.stdout.split('\n').filter((line) => line.includes('-> signal-with-start'));
@@ -139,8 +148,7 @@ test('--dry-run sends no signal, starts no workflow and writes no Kafka message'
   await sleep(1_500);
   const runsAfter = await Array.fromAsync(service.temporal.workflow.list({ query: `WorkflowType = 'OrderProcessingWorkflow' AND TaskQueue = '${service.config.taskQueues.orders}'` }));
   expect(runsAfter.length).toBe(runsBefore.length);
-  const endsAfter = await Promise.all([service.config.topics.fulfillment, service.config.topics.orderStatus].map((t) => tools.kafka.admin().fetchTopicOffsets(t).catch(() => undefined)));
-  expect(endsAfter).toEqual(endsBefore);
+  expect(await outboundEnds()).toEqual(endsBefore);
   expect(await Promise.all(fresh.map((id) => service.orderStatus(id).then((s) => s.appliedEvents)))).toEqual(appliedBefore);
 });
 

@@ -49,7 +49,7 @@ async function waitForService(config: Config, timeoutMs: number): Promise<void> 
  */
 async function gatewayPoster(config: Config) {
   const host = config.gateway.host === '0.0.0.0' ? '127.0.0.1' : config.gateway.host;
-  const secrets = required(loadSourceSecrets(config), 'GATEWAY_SECRETS');
+  const secrets = required(loadSourceSecrets(config.gateway), 'GATEWAY_SECRETS');
   const send = webhookSender(`http://${host}:${config.gateway.port}`, Object.fromEntries(Object.entries(secrets).map(([source, list]) => [source, list[0]])));
   const sourceOfTopic = new Map(SOURCE_NAMES.map((name) => [WEBHOOK_SOURCES[name].topic(config), name]));
   const refused = new Set<string>();
