@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ConfigError, type Config } from '../config/config.ts';
+import { ConfigError } from '../config/config.ts';
 import { readSecretSource } from '../config/secret-source.ts';
 import { SOURCE_NAMES, type SourceName } from './sources.ts';
 
