@@ -26,6 +26,18 @@ async function finish(summary: ReplaySummary, dryRun = false): Promise<void> {
 
 export function registerOperatorCommands(program: Command): void {
   program
+    .command('status')
+    .description('Show task queues (pollers, backlog, orphaned), the roles seen, ingest consumer lag and DLQ depth; exits 2 when a queue is orphaned')
+    .option('--json', 'print the status as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const config = loadConfig();
+      const { readServiceStatus, formatServiceStatus } = await import('../service/status.ts');
+      const status = await readServiceStatus(config, createLogger({ ...config.log, level: 'warn' }));
+      console.log(options.json ? JSON.stringify(status, null, 2) : formatServiceStatus(status));
+      if (status.queues.some((queue) => queue.state === 'orphaned')) process.exitCode = 2;
+    });
+
+  program
     .command('replay')
     .description('Re-submit a range of an inbound topic through the router in reprocess mode')
     .requiredOption('--topic <topic>', 'inbound topic to replay')

@@ -92,6 +92,9 @@ export const ENV_SCHEMA = z.object({
   TASK_QUEUE_NOTIFICATION: text('Task queue of the customer notification activities', 'oms-notification'),
   TASK_QUEUE_RISK: text('Task queue of the risk-service activities', 'oms-risk'),
 
+  TASK_QUEUE_ORPHANED_AFTER_S: int('A task queue is orphaned when its oldest task has waited this long with no worker polling (metrics, oms status, alerts)', 60),
+  HEALTH_POLL_INTERVAL_S: int('How often workers read their task queues\' backlog and pollers, and ingest its DLQ depths, for /metrics', 15),
+
   STOREFRONT_BASE_URL: url("Commerce app's storefront API base URL"),
   STOREFRONT_RPS: int('Storefront requests per second, in total across all worker instances', 150),
   STOREFRONT_INSTANCES: int('Worker instances sharing STOREFRONT_RPS by static split (ignored with Redis)', 1),
@@ -228,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       instanceId: e.INGEST_INSTANCE_ID ?? hostname(),
       sessionTimeoutMs: e.INGEST_SESSION_TIMEOUT_MS,
     },
+    health: { orphanedAfterMs: e.TASK_QUEUE_ORPHANED_AFTER_S * 1_000, pollIntervalMs: e.HEALTH_POLL_INTERVAL_S * 1_000 },
     taskQueues: {
       orders: e.TASK_QUEUE_ORDERS,
       activities: {

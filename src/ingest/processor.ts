@@ -7,9 +7,13 @@ import type { Logger } from '../observability/logger.ts';
 import type { IngestMetrics } from '../observability/metrics.ts';
 import { routeEvent, type RouteMode, type RouterSettings } from '../router/routes.ts';
 import { withReprocessContext } from '../signal/reprocess.ts';
-import { classifyTemporalError, signalWithStart } from '../signal/signal-with-start.ts';
+import { classifyTemporalError, SIGNAL_DEADLINE_MS, signalWithStart } from '../signal/signal-with-start.ts';
 import { sendToDeadLetter, type DeadLetterSource } from './dead-letter.ts';
 import { backoffDelay, type RecoveryWatch } from './recovery-watch.ts';
+
+/** For this long after Temporal comes back, signals get WARMING_DEADLINE_MS instead of the usual deadline. */
+const RECOVERY_WINDOW_MS = 15_000;
+const WARMING_DEADLINE_MS = 2_000;
 
 export type ProcessOutcome =
   | { kind: 'signalled'; event: InboundEvent; workflowId: string; runId: string }
@@ -85,7 +89,10 @@ export class EventProcessor {
         const prepared = await withReprocessContext(this.options.temporal, command);
         const stopTimer = metrics.signalLatency.startTimer({ type: event.type });
         try {
-          return await signalWithStart(this.options.temporal, prepared, call.signal);
+          // Just after Temporal came back, a call can wait on a server still warming up; a short deadline
+          // retries it soon instead of holding its partition for the full deadline.
+          const warming = this.options.recovery?.recentlyRecovered(RECOVERY_WINDOW_MS) ?? false;
+          return await signalWithStart(this.options.temporal, prepared, call.signal, warming ? WARMING_DEADLINE_MS : SIGNAL_DEADLINE_MS);
         } finally {
           stopTimer();
         }
@@ -138,14 +145,18 @@ export class EventProcessor {
           const classified = classifyTemporalError(error);
           if (!classified.retriable) throw classified;
           call.signal.throwIfAborted();
-          const retryInMs = Math.round(backoffDelay(attemptNumber, this.options.retry));
+          // A failure soon after an outage ended is the server warming up, not the outage going on: a short backoff.
+          const afterOutage = this.options.recovery?.recentlyRecovered(RECOVERY_WINDOW_MS) ?? false;
+          const retryInMs = Math.round(backoffDelay(afterOutage ? 1 : attemptNumber, this.options.retry));
           this.options.metrics.transientFailures.inc({ topic: source.topic, reason: classified.reason });
           this.options.logger.warn(
             { topic: source.topic, partition: source.partition, offset: source.offset, reason: classified.reason, attemptNumber, retryInMs, error: classified.message },
             'transient failure: holding the partition and retrying',
           );
           if (!stalled) call.onStall?.((stalled = true));
-          await (this.options.recovery ? this.options.recovery.wait(retryInMs, call.signal) : sleep(retryInMs, undefined, { signal: call.signal }));
+          const waited = await (this.options.recovery ? this.options.recovery.wait(retryInMs, call.signal) : sleep(retryInMs, undefined, { signal: call.signal }));
+          // Back from an outage: a failure now is a new one, with a short backoff, not the outage's long one.
+          if (waited === 'recovered') attemptNumber = 0;
         }
       }
     } finally {

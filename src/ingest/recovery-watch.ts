@@ -4,38 +4,56 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * Ends a transient-failure backoff early once the dependency answers again. Exponential backoff
  * keeps a dead dependency from being hammered, but once it has grown to INGEST_RETRY_MAX_MS a
  * partition would sit idle for up to that long after the dependency came back. So while any retry
- * waits, one cheap probe per process asks every `pollMs`; a wait ends as soon as the probe has
- * failed and then succeeded during it. A probe that never failed (the dependency was up all along,
- * and the failure was something else, say an overloaded call timing out) leaves the backoff alone.
+ * waits, one cheap probe per process asks every `pollMs`; a wait ends as soon as a probe has
+ * succeeded after one failed, since the wait began. A probe that never failed (the dependency was up
+ * all along, and the failure was something else, say an overloaded call timing out) leaves the
+ * backoff alone.
  */
 export class RecoveryWatch {
   private readonly probe: () => Promise<unknown>;
   private readonly pollMs: number;
   private inFlight: Promise<boolean> | undefined;
+  private recoveredAt = Number.NEGATIVE_INFINITY;
+  private lastAnswer: boolean | undefined;
 
   constructor(probe: () => Promise<unknown>, pollMs = 250) {
     this.probe = probe;
     this.pollMs = pollMs;
   }
 
-  /** Waits `ms`, or less once the dependency is seen to come back; rejects with the signal's reason when aborted. */
-  async wait(ms: number, signal: AbortSignal): Promise<void> {
-    const deadline = Date.now() + ms;
-    let sawDown = false;
+  /**
+   * Waits `ms`, or less once the dependency is seen to come back (by this wait's probes or another's);
+   * rejects with the signal's reason when aborted. Says which: after 'recovered', a retry starts its
+   * backoff over, as after a first failure.
+   */
+  async wait(ms: number, signal: AbortSignal): Promise<'recovered' | 'elapsed'> {
+    const started = Date.now();
+    const deadline = started + ms;
     for (let left = ms; left > 0; left = deadline - Date.now()) {
       await sleep(Math.min(this.pollMs, left), undefined, { signal });
-      const up = await this.answers();
-      if (!up) sawDown = true;
-      else if (sawDown) return;
+      if ((await this.answers()) && this.recoveredAt >= started) return 'recovered';
     }
+    return 'elapsed';
   }
 
-  /** Concurrent waiters share one probe call. */
+  /** Whether the dependency came back within the last `windowMs`: calls then meet a server still warming up. */
+  recentlyRecovered(windowMs: number): boolean {
+    return Date.now() - this.recoveredAt < windowMs;
+  }
+
+  /** Concurrent waiters share one probe call; a success after a failure is a recovery, whoever asked. */
   private answers(): Promise<boolean> {
-    this.inFlight ??= this.probe().then(
-      () => true,
-      () => false,
-    ).finally(() => (this.inFlight = undefined));
+    this.inFlight ??= this.probe()
+      .then(
+        () => true,
+        () => false,
+      )
+      .then((up) => {
+        if (up && this.lastAnswer === false) this.recoveredAt = Date.now();
+        this.lastAnswer = up;
+        return up;
+      })
+      .finally(() => (this.inFlight = undefined));
     return this.inFlight;
   }
 }

@@ -40,6 +40,12 @@ export function createIngestMetrics(registry = new Registry()) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    dlqDepth: new Gauge({
+      name: 'oms_ingest_dlq_depth',
+      help: 'Messages held on each dead-letter topic (end minus start offsets): what a re-drive would send back',
+      labelNames: ['topic'],
+      registers: [registry],
+    }),
     lag: new Gauge({
       name: 'oms_ingest_consumer_lag',
       help: 'Messages between the committed position and the partition end',
@@ -60,8 +66,27 @@ export function createWorkerMetrics(registry = new Registry()) {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    // Saturation: calls queue for the shared budget when demand is above STOREFRONT_RPS.
+    limiterWaiting: new Gauge({ name: 'oms_storefront_limiter_waiting', help: 'Storefront calls of this process waiting for a slot of the shared budget', registers: [registry] }),
+    storefrontRequests: new Counter({ name: 'oms_storefront_requests_total', help: 'Storefront requests this process sent through the limiter', registers: [registry] }),
   };
 }
+
+/** Task-queue health as Temporal reports it, per queue a worker serves or dispatches to. */
+export function createTaskQueueMetrics(registry = new Registry()) {
+  const labelNames = ['task_queue', 'type'] as const;
+  const gauge = (name: string, help: string) => new Gauge({ name: `oms_task_queue_${name}`, help, labelNames, registers: [registry] });
+  return {
+    backlog: gauge('backlog', 'Tasks waiting in the queue (Temporal\'s approximate count)'),
+    backlogAge: gauge('backlog_age_seconds', 'How long the oldest waiting task has waited'),
+    pollers: gauge('pollers', 'Workers polling the queue recently'),
+    addRate: gauge('add_rate', 'Tasks added per second'),
+    dispatchRate: gauge('dispatch_rate', 'Tasks dispatched to workers per second'),
+    orphaned: gauge('orphaned', '1 when tasks wait with no worker polling for longer than TASK_QUEUE_ORPHANED_AFTER_S'),
+  };
+}
+
+export type TaskQueueMetrics = ReturnType<typeof createTaskQueueMetrics>;
 
 /** Gateway metrics: every answer by source and status, its latency, and requests awaiting Kafka. */
 export function createGatewayMetrics(registry = new Registry()) {

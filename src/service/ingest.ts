@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import type { Producer } from 'kafkajs';
 import { createTemporalClient, temporalAnswers, temporalSettings } from '../temporal/factory.ts';
 import type { Registry } from 'prom-client';
-import { createIdempotentProducer, createKafka, ensureTopics, kafkaClientId } from './kafka.ts';
+import { createIdempotentProducer, createKafka, ensureTopics, kafkaClientId, topicDepth } from './kafka.ts';
 
 export const inboundTopics = (config: Config) => [config.topics.orderEvents, config.topics.paymentEvents, config.topics.supportCommands];
 
@@ -79,11 +79,24 @@ export async function startIngest(config: Config, logger: Logger, registry?: Reg
     metrics,
   });
   await consumer.start();
+  // What waits on the DLQs, for /metrics and the "DLQ receiving" alert.
+  const dlqAdmin = kafka.admin();
+  await dlqAdmin.connect();
+  const readDlqDepths = async () => {
+    for (const topic of topics.map(dlqTopicFor)) metrics.dlqDepth.set({ topic }, await topicDepth(dlqAdmin, topic));
+  };
+  let dlqReads = readDlqDepths().catch(() => undefined);
+  const dlqTimer = setInterval(() => {
+    dlqReads = dlqReads.then(readDlqDepths).catch(() => undefined);
+  }, config.health.pollIntervalMs);
+  dlqTimer.unref();
   return {
     consumer,
     isReady: () => consumer.isReady(),
     stop: async () => {
+      clearInterval(dlqTimer);
       await consumer.stop();
+      await dlqAdmin.disconnect();
       await producer.disconnect();
       await temporal.connection.close();
     },

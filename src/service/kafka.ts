@@ -73,6 +73,12 @@ export async function ensureTopics(admin: Admin, topics: string[], numPartitions
   );
 }
 
+/** Messages a topic holds now (end minus start offsets, over its partitions); 0 for a topic not created yet. */
+export async function topicDepth(admin: Admin, topic: string): Promise<number> {
+  const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
+  return offsets.reduce((sum, partition) => sum + Number(BigInt(partition.high) - BigInt(partition.low)), 0);
+}
+
 export interface TopicCollector {
   /** Every message of the topic from the start, as it arrives. */
   messages: KafkaMessage[];

@@ -16,12 +16,13 @@ import { orderSignaller } from './order-signaller.ts';
 import { WORKER_GROUPS, workerNeeds, type WorkerGroup } from './worker-groups.ts';
 import { routerSettings } from '../router/routes.ts';
 import type { Logger } from '../observability/logger.ts';
-import { createWorkerMetrics } from '../observability/metrics.ts';
+import { createTaskQueueMetrics, createWorkerMetrics } from '../observability/metrics.ts';
 import type { Registry } from 'prom-client';
 import { createTemporalClient, FAILURE_CONVERTER_PATH, temporalSettings } from '../temporal/factory.ts';
 import { createTemporalWorker, createWorkerConnection } from '../temporal/worker-factory.ts';
 import { watchTemporal } from '../temporal/watch.ts';
 import { createIdempotentProducer, createKafka, ensureTopics } from './kafka.ts';
+import { watchTaskQueues } from './task-queue-watch.ts';
 
 export interface RunningWorkers {
   isReady(): boolean;
@@ -53,7 +54,7 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     groups.includes('storefront') || groups.includes('fulfillment') || notificationsToStorefront
       ? await createStorefrontLimiter(
           { rps: config.storefront.rps, instances: config.storefront.instances, redisUrl: config.storefront.limiterRedisUrl },
-          { logger: log.child({ component: 'storefront-limiter' }), failures: metrics.limiterFailures },
+          { logger: log.child({ component: 'storefront-limiter' }), failures: metrics.limiterFailures, waiting: metrics.limiterWaiting, sent: metrics.storefrontRequests },
         )
       : undefined;
   if (budget) {
@@ -138,10 +139,21 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     log.error({ error: (error as Error).message }, 'could not replace the workers after an outage; trying again');
   });
 
+  // The queues it serves, and those its workflows send activities to: a workflows-only worker is the one
+  // that sees an activity queue nobody polls.
+  const watched = new Map(specs.map((spec) => [spec.taskQueue, spec.taskQueue === config.taskQueues.orders ? ('workflow' as const) : ('activity' as const)]));
+  if (groups.includes('workflows')) for (const queue of Object.values(queues)) watched.set(queue, 'activity');
+  const health = watchTaskQueues(probe, [...watched].map(([taskQueue, type]) => ({ taskQueue, type })), createTaskQueueMetrics(registry), {
+    intervalMs: config.health.pollIntervalMs,
+    orphanedAfterMs: config.health.orphanedAfterMs,
+    logger: log,
+  });
+
   log.info({ taskQueues: specs.map((spec) => spec.taskQueue) }, 'workers running');
   return {
     isReady: () => current.every((worker) => worker.getState() === 'RUNNING'),
     shutdown: async () => {
+      health.stop();
       await watch.stop();
       await probe.connection.close();
       for (const worker of current) if (worker.getState() === 'RUNNING') worker.shutdown();

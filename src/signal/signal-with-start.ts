@@ -22,16 +22,16 @@ import type { SignalWithStartCommand } from '../router/routes.ts';
 export type SignalOutcome = { kind: 'accepted'; runId: string } | { kind: 'late' };
 
 /** A stuck call must surface as a retriable failure, not hold the partition silently. */
-const SIGNAL_DEADLINE_MS = 10_000;
+export const SIGNAL_DEADLINE_MS = 10_000;
 
 // Only a request the server calls malformed can never succeed; everything else (unavailable,
 // overloaded, auth or namespace trouble) is the environment's fault and must not empty the topic into the DLQ.
 const PERMANENT_GRPC_CODES = new Set<number>([GrpcStatus.INVALID_ARGUMENT]);
 
 /** `signal` abandons the call (shutdown): its outcome is then unknown, so the caller must not count it as accepted. */
-export async function signalWithStart(client: Client, command: SignalWithStartCommand, signal?: AbortSignal): Promise<SignalOutcome> {
+export async function signalWithStart(client: Client, command: SignalWithStartCommand, signal?: AbortSignal, deadlineMs = SIGNAL_DEADLINE_MS): Promise<SignalOutcome> {
   const call = () =>
-    client.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () =>
+    client.connection.withDeadline(Date.now() + deadlineMs, () =>
       client.workflow.signalWithStart(command.workflowType, {
         workflowId: command.workflowId,
         taskQueue: command.taskQueue,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ConfigError, required, type Config } from '../config/config.ts';
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { EncryptionCodec } from './encryption-codec.ts';
@@ -86,8 +87,23 @@ export async function createTemporalClient(settings: TemporalSettings, options: 
   return new Client({ connection, namespace: settings.namespace, dataConverter: dataConverter(settings) });
 }
 
-/** A cheap call that succeeds only while the frontend answers: the probe behind ingest's recovery watch. */
+const PROBE_WORKFLOW_ID = 'oms-probe-not-a-workflow';
+
+/**
+ * A cheap call that succeeds only while Temporal's history service answers: the probe behind ingest's
+ * recovery watch and the workers' restart. The frontend alone (GetSystemInfo) answers as soon as a
+ * restarted server listens, while the history service may still be loading its shards; a call sent
+ * then waits for them until its deadline. Describing a workflow that doesn't exist goes through
+ * history and comes back NOT_FOUND once it serves.
+ */
 export async function temporalAnswers(client: Client): Promise<void> {
-  await client.connection.withDeadline(Date.now() + 1_000, () => client.connection.workflowService.getSystemInfo({}));
+  try {
+    await client.connection.withDeadline(Date.now() + 1_000, () =>
+      client.connection.workflowService.describeWorkflowExecution({ namespace: client.options.namespace, execution: { workflowId: PROBE_WORKFLOW_ID } }),
+    );
+  } catch (error) {
+    if (isGrpcServiceError(error) && error.code === GrpcStatus.NOT_FOUND) return;
+    throw error;
+  }
 }
 

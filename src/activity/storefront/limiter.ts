@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import Bottleneck from 'bottleneck';
 import pLimit from 'p-limit';
 import { Redis } from 'ioredis';
-import type { Counter } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
 import type { Logger } from '../../observability/logger.ts';
 
 export interface StorefrontLimiterSettings {
@@ -50,7 +50,7 @@ const REDIS_ANSWER_MS = 2_000;
  * A failure inside Bottleneck is only an 'error' event while the job waits forever, so that event
  * fails every waiting call with LIMITER_UNAVAILABLE.
  */
-export async function createStorefrontLimiter(settings: StorefrontLimiterSettings, observe: { logger: Logger; failures?: Counter<'reason'> }): Promise<RequestBudget> {
+export async function createStorefrontLimiter(settings: StorefrontLimiterSettings, observe: { logger: Logger; failures?: Counter<'reason'>; waiting?: Gauge; sent?: Counter }): Promise<RequestBudget> {
   const perInstance = settings.redisUrl ? settings.rps : settings.rps / settings.instances;
   const minTime = 1_000 / (perInstance * SEND_HEADROOM);
   if (!settings.redisUrl) return guarded(new Bottleneck({ minTime }), observe);
@@ -87,7 +87,7 @@ const MAX_RESLOTS = 1;
 /** Slots one process holds at once; enough to keep the shared rate whatever the Redis round trip. */
 const SLOTS_HELD = 4;
 
-function guarded(limiter: Bottleneck, observe: { logger: Logger; failures?: Counter<'reason'> }, connection?: Bottleneck.IORedisConnection): RequestBudget {
+function guarded(limiter: Bottleneck, observe: { logger: Logger; failures?: Counter<'reason'>; waiting?: Gauge; sent?: Counter }, connection?: Bottleneck.IORedisConnection): RequestBudget {
   const waiting = new Set<(error: Error) => void>();
   let closed = false;
   const fail = (error: Error) => {
@@ -97,6 +97,7 @@ function guarded(limiter: Bottleneck, observe: { logger: Logger; failures?: Coun
     const failure = ApplicationFailure.retryable(`storefront limiter unavailable: ${error.message}`, LIMITER_UNAVAILABLE);
     for (const reject of waiting) reject(failure);
     waiting.clear();
+    observe.waiting?.set(0);
   };
   limiter.on('error', fail);
   connection?.on('error', fail);
@@ -148,6 +149,7 @@ function guarded(limiter: Bottleneck, observe: { logger: Logger; failures?: Coun
     schedule: <T>(request: () => Promise<T>) =>
       new Promise<T>((resolve, reject) => {
         waiting.add(reject);
+        observe.waiting?.set(waiting.size);
         const attempt = (reslots: number): void => {
           let turn = false;
           atSlot(async (lateMs) => {
@@ -155,6 +157,8 @@ function guarded(limiter: Bottleneck, observe: { logger: Logger; failures?: Coun
             if (!waiting.has(reject)) return undefined;
             if (lateMs > MAX_LATE_MS && reslots < MAX_RESLOTS) return void attempt(reslots + 1);
             waiting.delete(reject);
+            observe.waiting?.set(waiting.size);
+            observe.sent?.inc();
             turn = true;
             return request();
           }).then(
