@@ -83,9 +83,9 @@ type Resumed = { signal: number; commit: number; fulfillment: number; caughtUp: 
 
 /**
  * How long after `since` each part of the flow moved again: a signal, a commit, a fulfillment message;
- * and, reported only, when ingest had committed everything on the order topic. That last one is usually
- * under 1.5 s, but after a Temporal crash it sometimes takes 7-10 s, about a signal's 10 s deadline: a
- * call seemingly hanging on the restarted server, cause not yet found (see the issue notes).
+ * and, reported only, when ingest had committed everything on the order topic. That last one took 7-10 s
+ * in some runs after a Temporal crash, until the recovery probe asked the history service rather than the
+ * frontend, and signals just after an outage got a short deadline and backoff (now 0.1 s).
  */
 async function resumeTimes(since: number, before: { committed: number; signalled: number; published: number }): Promise<Resumed> {
   const times: Partial<Resumed> = {};
