@@ -1,6 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../observability/logger.ts';
+import { linkedAbort } from '../signal/linked-abort.ts';
 import type { IngestMetrics } from '../observability/metrics.ts';
 import { KeyOrderedExecutor } from './key-ordered-executor.ts';
 import { takeOverEarlierIncarnations } from './member-takeover.ts';
@@ -21,7 +22,13 @@ export interface IngestConsumerOptions {
   metrics: IngestMetrics;
 }
 
-const HEARTBEAT_AND_COMMIT_EVERY_MS = 1_000;
+/** A running batch asks this often whether the group is rebalancing; kafkajs sends at most one heartbeat per heartbeatInterval. */
+const TICK_MS = 250;
+const COMMIT_EVERY_TICKS = 4;
+/** In-flight signals of a revoked partition get this long to finish (and be committed) before they are abandoned. */
+const REVOKE_GRACE_MS = 1_000;
+/** Heartbeat answers that end this member's hold on its partitions: the group is rebalancing, or has moved on without it. */
+const REVOKING = { REBALANCE_IN_PROGRESS: false, ILLEGAL_GENERATION: true, UNKNOWN_MEMBER_ID: true } as const;
 
 /**
  * The ingest loop: inbound topics in, signal-with-start out.
@@ -41,6 +48,10 @@ export class IngestConsumer {
   private readonly lastCommitted = new Map<string, string>();
   private readonly stopping = new AbortController();
   private joined = false;
+  /** Joins so far: a batch commits only within the generation it was fetched in. */
+  private generation = 0;
+  /** Set when a heartbeat says the group is rebalancing; cleared when this member has joined again. */
+  private rebalance: { error: Error; evicted: boolean; at: number } | undefined;
 
   constructor(options: IngestConsumerOptions) {
     this.options = options;
@@ -59,13 +70,17 @@ export class IngestConsumer {
       maxBytesPerPartition: 1024 * 1024,
       maxBytes: 4 * 1024 * 1024,
       sessionTimeout: options.sessionTimeoutMs,
-      heartbeatInterval: Math.min(1_000, Math.floor(options.sessionTimeoutMs / 3)),
+      // Also how soon a running batch hears of a rebalance, which waits for it (see processBatch).
+      heartbeatInterval: Math.min(500, Math.floor(options.sessionTimeoutMs / 3)),
       // kafkajs restarts a crashed consumer itself (after a broker outage, say) with a new member id, while
       // the broker, once back, still lists the old one: evict it first, or the rejoin waits out its session.
       retry: { restartOnFailure: () => this.beforeRestart() },
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
+      this.generation += 1;
+      this.rebalance = undefined;
+      options.metrics.groupJoins.inc();
       options.logger.info({ groupId: options.groupId, memberId: payload.memberId, assignment: payload.memberAssignment }, 'joined consumer group');
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
@@ -154,13 +169,30 @@ export class IngestConsumer {
     this.joined = false;
   }
 
+  /**
+   * Rebalances. kafkajs revokes every partition on a rebalance (eager protocol), but it lets a running
+   * batch run on (`isStale()` only reports a seek()), and rejoins only when every batch has returned:
+   * until then no other member is given the partition, and the group waits, up to its rebalance
+   * timeout, with all consumption stopped. So a batch that hears of the rebalance (its heartbeat is
+   * answered REBALANCE_IN_PROGRESS) stops handing out messages, leaves the queued ones to the next
+   * owner (each order's messages stay in order: a queued one never runs after its predecessor was
+   * left), gives the in-flight signals REVOKE_GRACE_MS, commits what Temporal accepted while the
+   * partition is still its own, and throws the coordinator's error so kafkajs rejoins at once.
+   * A member the group moved on without (evicted after the rebalance timeout, or already joined
+   * again) commits nothing: the partition may have a new owner, and the broker would refuse the old
+   * generation's commit anyway.
+   */
   private async processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const { topic, partition } = batch;
     const key = `${topic}:${partition}`;
+    // Fetched just before the news: handed back untouched, the rejoin delivers it to its owner.
+    if (this.rebalance) throw this.rebalance.error;
+    const generation = this.generation;
     // Batches of one partition run one after another and each settles all it began, so a tracker per batch suffices.
     const tracker = new OffsetTracker();
-    const signal = this.stopping.signal;
+    const batchStop = linkedAbort(this.stopping.signal);
+    const signal = batchStop.signal;
     const lagFrom = (position: string | undefined) => {
       const high = BigInt(batch.highWatermark);
       const at = position === undefined ? BigInt(batch.firstOffset() ?? batch.highWatermark) : BigInt(position);
@@ -170,7 +202,7 @@ export class IngestConsumer {
 
     const flush = async () => {
       const position = tracker.committable();
-      if (position === undefined) return;
+      if (position === undefined || this.generation !== generation || this.rebalance?.evicted) return;
       payload.resolveOffset((BigInt(position) - 1n).toString());
       lagFrom(position);
       if (this.lastCommitted.get(key) === position) return;
@@ -178,26 +210,33 @@ export class IngestConsumer {
         await this.consumer.commitOffsets([{ topic, partition, offset: position }]);
         this.lastCommitted.set(key, position);
       } catch (error) {
-        // Usually a rebalance took the partition away; the new owner resumes from the last commit.
+        // The partition went elsewhere meanwhile; its new owner resumes from the last commit.
         this.options.logger.warn({ topic, partition, offset: position, error: (error as Error).message }, 'commit failed');
       }
     };
+    let ticks = 0;
     const ticker = setInterval(() => {
-      payload.heartbeat().catch(() => undefined);
-      flush().catch(() => undefined);
-    }, HEARTBEAT_AND_COMMIT_EVERY_MS);
+      payload.heartbeat().catch((error: unknown) => this.onHeartbeatFailure(error));
+      if (this.rebalance && performance.now() - this.rebalance.at >= REVOKE_GRACE_MS) batchStop.abort(this.rebalance.error);
+      if ((ticks += 1) % COMMIT_EVERY_TICKS === 0) flush().catch(() => undefined);
+    }, TICK_MS);
     const work: Promise<void>[] = [];
+    let handedBack = 0;
     try {
       for (const message of batch.messages) {
         // Backpressure: a batch is handed over a window at a time, never whole (see KeyOrderedExecutor.room).
         await this.executor.room(this.options.maxInFlight * 4);
-        if (!payload.isRunning() || payload.isStale() || signal.aborted) break;
+        if (!payload.isRunning() || payload.isStale() || this.rebalance || signal.aborted) break;
         tracker.begin(message.offset);
         const source = { topic, partition, offset: message.offset, timestamp: message.timestamp, message };
         work.push(
           this.executor
             .submit(message.key?.toString('utf8') ?? '', async () => {
               signal.throwIfAborted();
+              if (this.rebalance) {
+                handedBack += 1;
+                throw this.rebalance.error;
+              }
               await this.options.processor.process(source, {
                 mode: 'live',
                 signal,
@@ -206,15 +245,35 @@ export class IngestConsumer {
               tracker.complete(message.offset);
             })
             .catch((error: Error) => {
-              if (!signal.aborted) this.options.logger.error({ topic, partition, offset: message.offset, error: error.message }, 'message not processed');
+              if (!signal.aborted && !this.rebalance) this.options.logger.error({ topic, partition, offset: message.offset, error: error.message }, 'message not processed');
             }),
         );
       }
       await Promise.all(work);
     } finally {
       clearInterval(ticker);
+      batchStop.release();
       await flush();
     }
+    // Read through a call: the ticker may have set it while the batch ran, which narrowing can't see.
+    const rebalance = this.pendingRebalance();
+    if (rebalance) {
+      const left = handedBack + batch.messages.length - work.length;
+      this.options.metrics.handedBack.inc({ topic }, left);
+      this.options.logger.info({ topic, partition, committed: this.lastCommitted.get(key), handedBack: left }, 'partition revoked: batch handed back');
+      throw rebalance.error;
+    }
+  }
+
+  private pendingRebalance(): IngestConsumer['rebalance'] {
+    return this.rebalance;
+  }
+
+  private onHeartbeatFailure(error: unknown): void {
+    const type = (error as { type?: string }).type;
+    if (this.rebalance || type === undefined || !Object.hasOwn(REVOKING, type)) return;
+    this.rebalance = { error: error as Error, evicted: REVOKING[type as keyof typeof REVOKING], at: performance.now() };
+    this.options.logger.info({ groupId: this.options.groupId, reason: type }, 'group rebalancing: stopping batches to rejoin');
   }
 
   /** Pauses a partition while any transient failure holds it, so no further batches are fetched for it. */

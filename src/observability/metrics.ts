@@ -46,6 +46,17 @@ export function createIngestMetrics(registry = new Registry()) {
       labelNames: ['topic'],
       registers: [registry],
     }),
+    groupJoins: new Counter({
+      name: 'oms_ingest_group_joins_total',
+      help: 'Times this instance joined its consumer group: once at start, then once per rebalance',
+      registers: [registry],
+    }),
+    handedBack: new Counter({
+      name: 'oms_ingest_revoked_messages_total',
+      help: 'Fetched messages left unprocessed and uncommitted because a rebalance took their partition: the next owner processes them',
+      labelNames: ['topic'],
+      registers: [registry],
+    }),
     lag: new Gauge({
       name: 'oms_ingest_consumer_lag',
       help: 'Messages between the committed position and the partition end',

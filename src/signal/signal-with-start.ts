@@ -2,6 +2,7 @@ import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, type Client }
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { EventProcessingError } from '../event/errors.ts';
 import type { SignalWithStartCommand } from '../router/routes.ts';
+import { linkedAbort } from './linked-abort.ts';
 
 /**
  * Idempotency scheme, in one place:
@@ -52,20 +53,6 @@ export async function signalWithStart(client: Client, command: SignalWithStartCo
   } finally {
     perCall?.release();
   }
-}
-
-/**
- * The SDK adds an abort listener to the signal it is given for every call and never removes it, and
- * the listener holds the finished gRPC call. On ingest's one long-lived stop signal that kept every
- * signal-with-start ever made (1 GB after 40,000 events), so each call gets a signal of its own,
- * linked to the caller's only while the call runs.
- */
-function linkedAbort(outer: AbortSignal): { signal: AbortSignal; release: () => void } {
-  const controller = new AbortController();
-  const abort = () => controller.abort(outer.reason);
-  if (outer.aborted) abort();
-  else outer.addEventListener('abort', abort, { once: true });
-  return { signal: controller.signal, release: () => outer.removeEventListener('abort', abort) };
 }
 
 export function classifyTemporalError(error: unknown): EventProcessingError {
