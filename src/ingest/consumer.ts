@@ -221,7 +221,7 @@ export class IngestConsumer {
       if ((ticks += 1) % COMMIT_EVERY_TICKS === 0) flush().catch(() => undefined);
     }, TICK_MS);
     const work: Promise<void>[] = [];
-    let handedBack = 0;
+    let completed = 0;
     try {
       for (const message of batch.messages) {
         // Backpressure: a batch is handed over a window at a time, never whole (see KeyOrderedExecutor.room).
@@ -233,16 +233,14 @@ export class IngestConsumer {
           this.executor
             .submit(message.key?.toString('utf8') ?? '', async () => {
               signal.throwIfAborted();
-              if (this.rebalance) {
-                handedBack += 1;
-                throw this.rebalance.error;
-              }
+              if (this.rebalance) throw this.rebalance.error;
               await this.options.processor.process(source, {
                 mode: 'live',
                 signal,
                 onStall: (stalled) => this.setStalled(topic, partition, stalled),
               });
               tracker.complete(message.offset);
+              completed += 1;
             })
             .catch((error: Error) => {
               if (!signal.aborted && !this.rebalance) this.options.logger.error({ topic, partition, offset: message.offset, error: error.message }, 'message not processed');
@@ -258,7 +256,7 @@ export class IngestConsumer {
     // Read through a call: the ticker may have set it while the batch ran, which narrowing can't see.
     const rebalance = this.pendingRebalance();
     if (rebalance) {
-      const left = handedBack + batch.messages.length - work.length;
+      const left = batch.messages.length - completed;
       this.options.metrics.handedBack.inc({ topic }, left);
       this.options.logger.info({ topic, partition, committed: this.lastCommitted.get(key), handedBack: left }, 'partition revoked: batch handed back');
       throw rebalance.error;

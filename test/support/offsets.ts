@@ -20,3 +20,44 @@ export async function committedPositions(kafka: Kafka, groupId: string, topic: s
 export async function uncommitted(kafka: Kafka, groupId: string, topic: string): Promise<number> {
   return (await committedPositions(kafka, groupId, topic)).reduce((sum, p) => sum + (p.end - p.committed), 0);
 }
+
+export interface CommitWatch {
+  /** Every time a partition's committed position moved backwards: a commit from a member that no longer owned it. */
+  backwards: { topic: string; partition: number; from: number; to: number; at: number }[];
+  /** Per `topic:partition`, when (performance.now()) its committed position was seen to advance. */
+  advances: Map<string, number[]>;
+  stop(): Promise<void>;
+}
+
+/** Polls the group's committed positions every `everyMs` until stopped. */
+export function watchCommits(kafka: Kafka, groupId: string, topics: string[], everyMs = 200): CommitWatch {
+  const admin = kafka.admin();
+  const last = new Map<string, number>();
+  const watch: CommitWatch = { backwards: [], advances: new Map(), stop: async () => undefined };
+  let running = true;
+  const loop = (async () => {
+    await admin.connect();
+    while (running) {
+      const sampled = await admin.fetchOffsets({ groupId, topics }).catch(() => []);
+      const at = performance.now();
+      for (const { topic, partitions } of sampled) {
+        for (const { partition, offset } of partitions) {
+          const key = `${topic}:${partition}`;
+          const position = Number(offset);
+          const before = last.get(key);
+          if (position < 0) continue;
+          if (before !== undefined && position < before) watch.backwards.push({ topic, partition, from: before, to: position, at });
+          if (before === undefined || position > before) watch.advances.set(key, [...(watch.advances.get(key) ?? []), at]);
+          last.set(key, position);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+    await admin.disconnect();
+  })();
+  watch.stop = async () => {
+    running = false;
+    await loop;
+  };
+  return watch;
+}
