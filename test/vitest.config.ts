@@ -23,7 +23,7 @@ export default defineConfig({
       // Workflow logic on Temporal's time-skipping test server, with activity doubles: no stack (it does not
       // extend the root, so no global stack set-up), first, so a broken workflow fails the run in a minute.
       { test: { name: 'logic', root, include: ['test/logic/**/*.test.ts'], globalSetup: ['test/support/time-skipping-setup.ts'], setupFiles: ['test/support/logic-setup.ts'], testTimeout: 120_000, hookTimeout: 180_000, maxWorkers: 2, sequence: { groupOrder: 0 } } },
-      { extends: true, test: { globalSetup, name: 'stack', include: ['test/**/*.test.ts'], exclude: ['test/logic/**', 'test/faults/**', 'test/activity/storefront-limits.test.ts'], sequence: { groupOrder: 2 } } },
+      { extends: true, test: { globalSetup, name: 'stack', include: ['test/**/*.test.ts'], exclude: ['test/logic/**', 'test/faults/**', 'test/scale/**', 'test/activity/storefront-limits.test.ts'], sequence: { groupOrder: 2 } } },
       // The storefront limit is asserted as the stand-in counts arrivals: beside the rest of the suite, on two
       // busy cores, the stand-in and the senders both run late and the count says more about the machine. It
       // runs first, alone: after the other files, the Temporal server is still busy with the workflows they
@@ -34,6 +34,9 @@ export default defineConfig({
       // the rest and one at a time: on two cores, a worker restarting beside an ingest restart (the worker
       // bundles its workflow code) measurably slows the ingest's take-over. The infrastructure faults come
       // last, alone, as their private stack's JVMs take both cores while they boot.
+      // Many instances of every role: a dozen processes take both cores, so it runs alone, between the
+      // stack tests and the fault tests.
+      { extends: true, test: { globalSetup, name: 'scale', include: ['test/scale/*.test.ts'], sequence: { groupOrder: 3 } } },
       { extends: true, test: { globalSetup, name: 'faults', include: ['test/faults/*-kill.test.ts'], sequence: { groupOrder: 4 }, fileParallelism: false } },
       { extends: true, test: { globalSetup, name: 'stack-faults', include: ['test/faults/stack-*.test.ts'], sequence: { groupOrder: 5 } } },
     ],

@@ -53,7 +53,7 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
   const budget: RequestBudget | undefined =
     groups.includes('storefront') || groups.includes('fulfillment') || notificationsToStorefront
       ? await createStorefrontLimiter(
-          { rps: config.storefront.rps, instances: config.storefront.instances, redisUrl: config.storefront.limiterRedisUrl },
+          { rps: config.storefront.rps, instances: config.storefront.instances, redisUrl: config.storefront.limiterRedisUrl, id: config.storefront.limiterId },
           { logger: log.child({ component: 'storefront-limiter' }), failures: metrics.limiterFailures, waiting: metrics.limiterWaiting, sent: metrics.storefrontRequests },
         )
       : undefined;

@@ -1,17 +1,17 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Redis } from 'ioredis';
-import { afterEach, beforeAll, expect, inject, test, vi } from 'vitest';
+import { afterEach, beforeAll, expect, inject, test } from 'vitest';
 import { expectOk, httpRequest } from '../../src/activity/http.ts';
 import { StorefrontClient } from '../../src/activity/storefront/client.ts';
 import { createStorefrontLimiter, LIMITER_UNAVAILABLE, type RequestBudget } from '../../src/activity/storefront/limiter.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { skuFor } from '../../src/dev/standins/seed.ts';
-import { startStorefrontStandin, type StorefrontStats } from '../../src/dev/standins/storefront.ts';
+import { startStorefrontStandin } from '../../src/dev/standins/storefront.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createWorkerMetrics } from '../../src/observability/metrics.ts';
-import { spawnOms } from '../support/cli.ts';
 import { limiterDemand, usedPerSecond } from '../support/limiter-demand.ts';
 import { randomPort, uniqueName } from '../support/names.ts';
+import { standinsProcess } from '../support/standins-process.ts';
 import { quietMachine } from '../support/quiet-machine.ts';
 import { startTcpProxy } from '../support/tcp-proxy.ts';
 
@@ -31,22 +31,10 @@ async function standin(rateLimitRps: number) {
   return server;
 }
 
-/**
- * The commerce app's stand-in as its own process (`oms standins`), counting arrivals in any rolling
- * second: in the test process, its clock would stall with the test runner's work and count a late
- * batch of arrivals as one bunch.
- */
 async function standinProcess(rateLimitRps: number) {
-  const port = randomPort();
-  const spawned = spawnOms(['standins'], { STANDIN_STOREFRONT_PORT: port, STANDIN_PAYMENT_PROVIDER_PORT: randomPort(), STANDIN_STOREFRONT_RPS: String(rateLimitRps) });
-  cleanup.push(async () => {
-    spawned.child.kill('SIGKILL');
-    await spawned.exited;
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const stats = async () => (await (await fetch(`${url}/_stats`)).json()) as StorefrontStats;
-  await vi.waitFor(stats, { timeout: 30_000, interval: 100 });
-  return { url, stats };
+  const standins = await standinsProcess(rateLimitRps);
+  cleanup.push(() => standins.close());
+  return standins;
 }
 
 const logger = createLogger({ level: 'silent', pretty: false });
@@ -66,7 +54,7 @@ test('a 429 becomes a retryable failure that waits as long as Retry-After says; 
 
 test(`two worker processes sharing the limit through Redis use at least 95 % of the default ${DEFAULT_RPS}/s with no 429; restarted at 7/s, they hold 7/s`, { timeout: 90_000 }, async () => {
   const id = uniqueName('storefront-limit');
-  const shared = { STOREFRONT_LIMITER_REDIS_URL: inject('stack').redisUrl, LIMITER_ID: id, DEMAND_SECONDS: '8' };
+  const shared = { STOREFRONT_LIMITER_REDIS_URL: inject('stack').redisUrl, STOREFRONT_LIMITER_ID: id, DEMAND_SECONDS: '8' };
   const atDefault = await standinProcess(DEFAULT_RPS);
   const runs = await Promise.all([0, 1].map(() => limiterDemand({ ...shared, STOREFRONT_BASE_URL: atDefault.url })));
   const atDefaultStats = await atDefault.stats();

@@ -67,7 +67,7 @@ const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void
     const rps = loadConfig({}).storefront.rps;
     const server = await startStorefrontStandin({ rateLimitRps: rps });
     try {
-      const shared = { STOREFRONT_BASE_URL: server.url, STOREFRONT_LIMITER_REDIS_URL: bench.stack.redisUrl, LIMITER_ID: uniqueName('bench-limit'), DEMAND_SECONDS: bench.quick ? '6' : '20' };
+      const shared = { STOREFRONT_BASE_URL: server.url, STOREFRONT_LIMITER_REDIS_URL: bench.stack.redisUrl, STOREFRONT_LIMITER_ID: uniqueName('bench-limit'), DEMAND_SECONDS: bench.quick ? '6' : '20' };
       await Promise.all([0, 1].map(() => limiterDemand(shared)));
       figures.push({ name: 'storefront requests/s used, 2 processes sharing Redis', value: usedPerSecond(server.stats()), unit: '/s', baseline: rps, baselineName: 'STOREFRONT_RPS (default)', target: '>= 0.95' });
       figures.push({ name: 'storefront 429 responses, same run', value: server.stats().rejected, unit: '', baseline: server.stats().total, baselineName: 'requests sent', target: '0' });
