@@ -52,6 +52,8 @@ export class IngestConsumer {
   private generation = 0;
   /** Set when a heartbeat says the group is rebalancing; cleared when this member has joined again. */
   private rebalance: { error: Error; evicted: boolean; at: number } | undefined;
+  /** When this member stopped consuming for the rebalance in progress. */
+  private pausedAt: number | undefined;
 
   constructor(options: IngestConsumerOptions) {
     this.options = options;
@@ -81,6 +83,8 @@ export class IngestConsumer {
       this.generation += 1;
       this.rebalance = undefined;
       options.metrics.groupJoins.inc();
+      if (this.pausedAt !== undefined) options.metrics.rebalancePause.observe((performance.now() - this.pausedAt) / 1_000);
+      this.pausedAt = undefined;
       options.logger.info({ groupId: options.groupId, memberId: payload.memberId, assignment: payload.memberAssignment }, 'joined consumer group');
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
@@ -90,6 +94,7 @@ export class IngestConsumer {
     });
     this.consumer.on(this.consumer.events.REBALANCING, () => {
       this.joined = false;
+      this.pausedAt ??= performance.now();
     });
   }
 
@@ -271,6 +276,7 @@ export class IngestConsumer {
     const type = (error as { type?: string }).type;
     if (this.rebalance || type === undefined || !Object.hasOwn(REVOKING, type)) return;
     this.rebalance = { error: error as Error, evicted: REVOKING[type as keyof typeof REVOKING], at: performance.now() };
+    this.pausedAt ??= this.rebalance.at;
     this.options.logger.info({ groupId: this.options.groupId, reason: type }, 'group rebalancing: stopping batches to rejoin');
   }
 

@@ -51,6 +51,12 @@ export function createIngestMetrics(registry = new Registry()) {
       help: 'Times this instance joined its consumer group: once at start, then once per rebalance',
       registers: [registry],
     }),
+    rebalancePause: new Histogram({
+      name: 'oms_ingest_rebalance_pause_seconds',
+      help: 'How long each rebalance kept this instance from consuming: from hearing of it (or leaving its batches) to joining again with an assignment',
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers: [registry],
+    }),
     handedBack: new Counter({
       name: 'oms_ingest_revoked_messages_total',
       help: 'Fetched messages left unprocessed and uncommitted because a rebalance took their partition: the next owner processes them',

@@ -24,28 +24,29 @@ export interface DrainFigures {
 }
 
 /**
- * `oms ingest`, alone in its process, drains a backlog of `count` events produced before it starts.
- * No worker polls the order queue, so only ingest and the Temporal server work. The rate runs from
- * the first workflow start to the last (see startsPerSecond); the peak RSS is the process's high-water
- * mark, start-up included.
+ * `oms ingest`, alone in its process (or `instances` of them in one group), drains a backlog of `count`
+ * events produced before it starts. No worker polls the order queue, so only ingest and the Temporal
+ * server work. The rate runs from the first workflow start to the last (see startsPerSecond); the peak
+ * RSS is the largest process's high-water mark, start-up included.
  */
-export async function drainBacklog(bench: Bench, count: number, { inFlight = 64, rate = true } = {}): Promise<DrainFigures> {
-  const { id, env, config } = bench.service({}, { INGEST_MAX_IN_FLIGHT: String(inFlight) });
+export async function drainBacklog(bench: Bench, count: number, { inFlight = 64, rate = true, instances = 1, partitions }: { inFlight?: number; rate?: boolean; instances?: number; partitions?: number } = {}): Promise<DrainFigures> {
+  const { id, env, config } = bench.service({}, { INGEST_MAX_IN_FLIGHT: String(inFlight), ...(partitions ? { TOPIC_PARTITIONS: String(partitions) } : {}) });
   await produceBacklog(bench, config, config.topics.orderEvents, newOrders(id, count));
-  const ingest = startRole(['ingest'], env);
+  const ingests = Array.from({ length: instances }, (_, i) => startRole(['ingest'], { ...env, INGEST_INSTANCE_ID: `${id}-ingest-${i}` }));
   try {
-    const signalled = () => ingest.counter('oms_ingest_events_signalled_total');
+    const signalled = async () => (await Promise.all(ingests.map((ingest) => ingest.counter('oms_ingest_events_signalled_total')))).reduce((sum, n) => sum + n, 0);
     await until(signalled, (n) => n > 0, 120_000, 'the first signal');
-    const cpu = await cpuMeter(bench, () => cpuSeconds(ingest.pid));
+    const cpu = await cpuMeter(bench, async () => (await Promise.all(ingests.map((ingest) => cpuSeconds(ingest.pid)))).reduce((sum, n) => sum + n, 0));
     const first = await signalled();
     // Polled once a second: each poll makes ingest render its metrics, which is work the bare loop does not do.
     await until(signalled, (n) => n >= count, count * 50 + 60_000, `ingest signalling all ${count} events`, 1_000);
     const cpuMsPerEvent = await cpu.perEvent(count - first);
     // Listing 200,000 workflows takes minutes; the memory figures need no rate.
     const eventsPerSecond = rate ? await startsPerSecond(bench, config.taskQueues.orders, count) : Number.NaN;
-    return { events: count, eventsPerSecond, cpuMsPerEvent, peakRssMb: await ingest.peakRssMb(), env, topic: config.topics.orderEvents };
+    const peakRssMb = Math.max(...(await Promise.all(ingests.map((ingest) => ingest.peakRssMb()))));
+    return { events: count, eventsPerSecond, cpuMsPerEvent, peakRssMb, env, topic: config.topics.orderEvents };
   } finally {
-    await ingest.kill('SIGKILL');
+    await Promise.all(ingests.map((ingest) => ingest.kill('SIGKILL')));
   }
 }
 

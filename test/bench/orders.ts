@@ -30,12 +30,24 @@ export interface LoadFigures {
  * Latency runs from an order's order.created on the inbound topic to its FulfillmentOrder message
  * (both Kafka message timestamps); the fulfilled rate, from the first fulfilment to the last.
  */
-export async function ordersUnderLoad(bench: Bench, offeredPerSecond: number, seconds: number, roleEnv: Record<string, string> = {}): Promise<LoadFigures> {
+export async function ordersUnderLoad(
+  bench: Bench,
+  offeredPerSecond: number,
+  seconds: number,
+  roleEnv: Record<string, string> = {},
+  /** Run the storefront group in this many processes of its own, sharing the limit through Redis; the other groups in one more. */
+  storefrontWorkers?: number,
+): Promise<LoadFigures> {
   const storefront = await startStorefrontStandin({ rateLimitRps: 150 });
   const payments = await startPaymentProviderStandin();
   const risk = await startRiskServiceStandin();
   const { id, env, config } = bench.service({ storefront: storefront.url, paymentProvider: payments.url, risk: risk.url }, roleEnv);
-  const roles = [startRole(['ingest'], env), startRole(['worker'], env)];
+  const shared = { ...env, STOREFRONT_LIMITER_REDIS_URL: bench.stack.redisUrl, STOREFRONT_LIMITER_ID: `${id}-limit` };
+  const workers =
+    storefrontWorkers === undefined
+      ? [startRole(['worker'], env)]
+      : [startRole(['worker', '--queues', 'workflows,payment,fulfillment,notification,risk'], shared), ...Array.from({ length: storefrontWorkers }, () => startRole(['worker', '--queues', 'storefront'], shared))];
+  const roles = [startRole(['ingest'], env), ...workers];
   let fulfilled: Awaited<ReturnType<typeof collectTopic>> | undefined;
   try {
     await Promise.all(roles.map((role) => until(() => fetch(`${role.base}/readyz`).then((r) => r.status, () => 0), (status) => status === 200, 120_000, `${role.args[0]} ready`)));
@@ -47,7 +59,7 @@ export async function ordersUnderLoad(bench: Bench, offeredPerSecond: number, se
     const usage = async () => ({
       at: performance.now(),
       temporal: temporal === undefined ? Number.NaN : await cpuSeconds(temporal),
-      worker: await cpuSeconds(worker!.pid),
+      worker: (await Promise.all(workers.map((role) => cpuSeconds(role.pid)))).reduce((sum, n) => sum + n, 0),
       ingest: await cpuSeconds(ingest!.pid),
       // The stand-ins answer in this process.
       standins: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,

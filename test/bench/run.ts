@@ -10,8 +10,8 @@ import { uniqueName } from '../support/names.ts';
 import { openBench, type Bench } from './harness.ts';
 import { bareSignalWithStart, drainBacklog, replayBacklog, type DrainFigures } from './ingest.ts';
 import { codecCost } from './codec.ts';
-import { gatewayAgainstBareProducer, type LoadFigures } from './gateway.ts';
-import { ordersUnderLoad } from './orders.ts';
+import { gatewayAgainstBareProducer, type LoadFigures as GatewayLoad } from './gateway.ts';
+import { ordersUnderLoad, type LoadFigures } from './orders.ts';
 
 /**
  * `npm run bench [-- --quick] [-- --only name,name]`: performance figures, each printed as a ratio to a
@@ -62,6 +62,41 @@ const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void
         detail: { bare: bare.map(({ eventsPerSecond, cpuMsPerEvent }) => ({ eventsPerSecond, cpuMsPerEvent })), ingest: ingest.map(({ eventsPerSecond, cpuMsPerEvent }) => ({ eventsPerSecond, cpuMsPerEvent })) },
       });
     }
+  },
+  async scale(bench, figures) {
+    // What one more instance buys, on this machine: ingest instances in one group over 6 partitions
+    // draining one backlog, and storefront workers sharing the limit under orders offered above what
+    // the machine fulfils. Turns A B B A, as in bridge.
+    const perRun = bench.quick ? 600 : 2_000;
+    const rates = (runs: { eventsPerSecond: number }[]) => runs.map((run) => Math.round(run.eventsPerSecond)).join(', ');
+    const mean = (runs: { eventsPerSecond: number }[]) => runs.reduce((sum, run) => sum + run.eventsPerSecond, 0) / runs.length;
+    const one: DrainFigures[] = [];
+    const three: DrainFigures[] = [];
+    for (const instances of [1, 3, 3, 1]) (instances === 1 ? one : three).push(await drainBacklog(bench, perRun, { instances, partitions: 6 }));
+    console.error(`[bench]   ingest over 6 partitions: 1 instance ${rates(one)}; 3 instances ${rates(three)} events/s`);
+    figures.push({
+      name: `ingest events/s, 3 instances in one group over 6 partitions (2 runs each of ${perRun.toLocaleString('en')} events; CPU ms an event ${(three.reduce((sum, run) => sum + run.cpuMsPerEvent.client, 0) / three.length).toFixed(2)} against ${(one.reduce((sum, run) => sum + run.cpuMsPerEvent.client, 0) / one.length).toFixed(2)})`,
+      value: mean(three),
+      unit: 'events/s',
+      baseline: mean(one),
+      baselineName: '1 ingest instance, same partitions',
+      target: 'for the reader: what more ingest instances buy on 2 cores',
+      detail: { one, three },
+    });
+    const [offered, seconds] = bench.quick ? [4, 8] : [10, 30];
+    const loads: Record<number, LoadFigures[]> = { 1: [], 2: [] };
+    for (const workers of [1, 2, 2, 1]) loads[workers]!.push(await ordersUnderLoad(bench, offered, seconds, {}, workers));
+    const fulfilled = (runs: LoadFigures[]) => runs.reduce((sum, run) => sum + run.fulfilledPerSecond, 0) / runs.length;
+    console.error(`[bench]   orders at ${offered}/s offered: 1 storefront worker ${loads[1]!.map((run) => run.fulfilledPerSecond.toFixed(1)).join(', ')}; 2 workers ${loads[2]!.map((run) => run.fulfilledPerSecond.toFixed(1)).join(', ')} orders/s`);
+    figures.push({
+      name: `orders fulfilled/s at ${offered}/s offered for ${seconds} s, 2 storefront workers sharing the limit (p50 ${Math.round(loads[2]![0]!.p50Ms)} ms against ${Math.round(loads[1]![0]!.p50Ms)} ms; storefront ${loads[2]![0]!.storefrontPerSecond.toFixed(0)}/s, ${loads[2]!.reduce((sum, run) => sum + run.storefront429, 0)} × 429; bound: ${loads[2]![0]!.bound})`,
+      value: fulfilled(loads[2]!),
+      unit: 'orders/s',
+      baseline: fulfilled(loads[1]!),
+      baselineName: '1 storefront worker, same split of the other groups',
+      target: 'for the reader: what a second storefront worker buys on 2 cores',
+      detail: loads,
+    });
   },
   async limiter(bench, figures) {
     const rps = loadConfig({}).storefront.rps;
@@ -128,7 +163,7 @@ const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void
   async gateway(bench, figures) {
     const [count, rounds, concurrency] = bench.quick ? [1_000, 1, 32] : [3_000, 2, 32];
     const { gateway, bare } = await gatewayAgainstBareProducer(bench, count, concurrency, rounds);
-    const mean = (runs: LoadFigures[], key: keyof LoadFigures) => runs.reduce((sum, run) => sum + run[key], 0) / runs.length;
+    const mean = (runs: GatewayLoad[], key: keyof GatewayLoad) => runs.reduce((sum, run) => sum + run[key], 0) / runs.length;
     console.error(`[bench]   gateway ${gateway.map((run) => Math.round(run.perSecond)).join(', ')}/s; bare producer ${bare.map((run) => Math.round(run.perSecond)).join(', ')}/s`);
     const detail = { gateway, bare };
     figures.push({

@@ -52,6 +52,15 @@ afterAll(async () => {
   await standins?.close();
 });
 
+/** An instance's rebalance pauses: how many, their mean, and the bucket bound all of them fall within. */
+async function rebalancePauses(role: RoleProcess): Promise<{ count: number; sum: number; within: number }> {
+  const text = await fetch(`${role.base}/metrics`).then((response) => response.text());
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  const count = value('oms_ingest_rebalance_pause_seconds_count');
+  const buckets = [...text.matchAll(/^oms_ingest_rebalance_pause_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm)].map(([, le, n]) => [Number(le), Number(n)] as const);
+  return { count, sum: value('oms_ingest_rebalance_pause_seconds_sum'), within: buckets.find(([, n]) => n === count)?.[0] ?? Number.POSITIVE_INFINITY };
+}
+
 /** The longest stretch (s) in [from, from + windowMs] with no event signalled by any instance. */
 function longestPause(progress: number[], from: number, windowMs: number): number {
   const inside = [from, ...progress.filter((at) => at > from && at < from + windowMs)];
@@ -187,6 +196,7 @@ test(
     expect(commits.backwards, 'committed positions that moved backwards (a commit by a member that no longer owned the partition)').toEqual([]);
     const joins = (await Promise.all([...ingests.values()].map((role) => role.counter('oms_ingest_group_joins_total')))).reduce((sum, n) => sum + n, 0);
     const handedBack = (await Promise.all([...ingests.values()].map((role) => role.counter('oms_ingest_revoked_messages_total')))).reduce((sum, n) => sum + n, 0);
+    const rebalances = await Promise.all([...ingests].filter(([id]) => id !== 'ingest-1' && id !== 'ingest-2').map(async ([id, role]) => ({ id, ...(await rebalancePauses(role)) })));
     const pauses = faults.map(({ name, at }) => `${name} ${longestPause(progress, at, 25_000).toFixed(2)} s`);
     const total = records.length + payments.length;
     const everyPartitionAgain = faults.map(({ name, at }) => {
@@ -197,8 +207,14 @@ test(
       `[figures] many instances: ${total} events (${records.length - base.length} redelivered) for ${ORDERS} orders, stream ${streamSeconds.toFixed(1)} s; ` +
         `longest pause in signalling after each change: ${pauses.join(', ')}; every order-topic partition committed again after: ${everyPartitionAgain.join(', ')}; ` +
         `group joins (live instances) ${joins}, messages handed back on revocation ${handedBack}; ` +
+        `rebalance pauses per live instance: ${rebalances.map((r) => `${r.id} ${r.count} (mean ${(r.sum / r.count).toFixed(2)} s, all ≤ ${r.within} s)`).join(', ')}; ` +
         `storefront: ${storefront.total} requests, busiest second ${storefront.busiestWindow} (limit ${DEFAULT_RPS}), ${storefront.rejected} × 429`,
     );
+    // The survivors lived through the join, the leave and the eviction: each rebalance over in seconds.
+    for (const r of rebalances) {
+      expect(r.count, `${r.id} rebalances`).toBeGreaterThanOrEqual(2);
+      expect(r.within, `${r.id} longest rebalance pause`).toBeLessThanOrEqual(5);
+    }
     expect(storefront.rejected).toBe(0);
     expect(storefront.busiestWindow).toBeLessThanOrEqual(DEFAULT_RPS);
     expect(storefront.total).toBeGreaterThan(ORDERS * 3);
