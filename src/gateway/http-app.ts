@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { EventProcessingError } from '../event/errors.ts';
@@ -18,6 +19,8 @@ export interface GatewayAppOptions {
   maxEventBytes: number;
   toleranceMs: number;
   rateLimitRps: number;
+  /** Where the rate limit's counts live when instances share it; in memory without. */
+  rateLimitRedis?: Redis;
   maxInFlight: number;
   retryAfterSeconds: number;
   openapi: Record<string, unknown>;
@@ -56,7 +59,9 @@ const sourceOf = (url: string | undefined): string => SOURCE_NAMES.find((name) =
 export async function buildGatewayApp(options: GatewayAppOptions): Promise<FastifyInstance> {
   const log = options.logger;
   const app = Fastify({ logger: false, requestTimeout: 30_000, bodyLimit: options.maxBodyBytes });
-  await app.register(rateLimit, { global: false });
+  // A shared count that can't be read lets the request through: refusing webhooks because Redis is away
+  // would turn a protection into an outage.
+  await app.register(rateLimit, { global: false, ...(options.rateLimitRedis ? { redis: options.rateLimitRedis, nameSpace: 'oms-gateway-rate:', skipOnError: true } : {}) });
   app.removeAllContentTypeParsers();
   // The raw bytes, unparsed: the signature is over them, and JSON is only read once it holds.
   app.addContentTypeParser([JSON_BODY, STRUCTURED], { parseAs: 'buffer', bodyLimit: options.maxBodyBytes }, (_request, body, done) => done(null, body));
@@ -89,7 +94,8 @@ export async function buildGatewayApp(options: GatewayAppOptions): Promise<Fasti
     const source = WEBHOOK_SOURCES[name];
     const secrets = options.secrets[name];
     const topic = options.topics[name];
-    const rateLimitConfig = { max: options.rateLimitRps, timeWindow: 1_000, keyGenerator: () => name };
+    // Keyed by the topic, so gateways of one deployment share a source's count and other deployments don't.
+    const rateLimitConfig = { max: options.rateLimitRps, timeWindow: 1_000, keyGenerator: () => topic };
     app.post(source.path, { config: { rateLimit: rateLimitConfig } }, async (request, reply) => {
       if (!secrets) return problem(reply, 404, 'source-not-configured', `${name} has no secret in GATEWAY_SECRETS`);
       const body = request.body;

@@ -11,6 +11,7 @@ import type { Logger } from '../observability/logger.ts';
 import { createGatewayMetrics } from '../observability/metrics.ts';
 import { gatewayNeeds } from './gateway-needs.ts';
 import { createIdempotentProducer, createKafka, ensureTopics } from './kafka.ts';
+import { connectRedis } from './redis.ts';
 
 export interface RunningGateway {
   url: string;
@@ -59,6 +60,7 @@ export async function startGateway(config: Config, logger: Logger, registry?: Re
     const [written] = await within(send, timeoutMs + 1_000, 'the Kafka acknowledgement');
     return { partition: written!.partition, offset: written!.baseOffset ?? written!.offset ?? '' };
   };
+  const rateLimitRedis = config.gateway.rateLimitRedisUrl ? await connectRedis(config.gateway.rateLimitRedisUrl, 'GATEWAY_RATE_LIMIT_REDIS_URL') : undefined;
   const app = await buildGatewayApp({
     secrets,
     topics,
@@ -67,6 +69,7 @@ export async function startGateway(config: Config, logger: Logger, registry?: Re
     maxEventBytes: config.ingest.maxEventBytes,
     toleranceMs: config.gateway.toleranceMs,
     rateLimitRps: config.gateway.rateLimitRps,
+    rateLimitRedis,
     maxInFlight: config.gateway.maxInFlight,
     retryAfterSeconds: config.gateway.retryAfterSeconds,
     openapi: gatewayOpenApi(VERSION),
@@ -85,6 +88,7 @@ export async function startGateway(config: Config, logger: Logger, registry?: Re
       // Requests in flight get their answer; new ones get 503 while it closes.
       await app.close();
       await producer.disconnect();
+      rateLimitRedis?.disconnect();
     },
   };
 }

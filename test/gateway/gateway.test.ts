@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, test, vi } from 'vitest';
+import { beforeAll, describe, expect, inject, test, vi } from 'vitest';
 import { EVENT_DATA_SCHEMAS, type EventType } from '../../src/event/catalog.ts';
 import { eventSchemaFile } from '../../src/event/json-schemas.ts';
 import { cloudEvent, orderEvent, orderPayload, paymentEventFor } from '../../src/dev/standins/events.ts';
@@ -225,6 +225,26 @@ test('rate limit at a low setting (20/s): requests past the 20th in a second get
   await limited.kill('SIGTERM');
 });
 
+test('two gateways sharing the limit through Redis (GATEWAY_RATE_LIMIT_REDIS_URL) count one budget: 20 passed at one leave none for the other in that second', async () => {
+  const ports = [randomPort(), randomPort()];
+  const shared = { GATEWAY_RATE_LIMIT_RPS: '20', GATEWAY_RATE_LIMIT_REDIS_URL: inject('stack').redisUrl };
+  const [first, second] = ports.map((port) => startGateway({ GATEWAY_PORT: port, ...shared }));
+  await Promise.all([untilReady(first!), untilReady(second!)]);
+  const post = (port: string) => fetch(`http://127.0.0.1:${port}/webhooks/support`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((response) => response.status);
+  // The window opens with the first request and lasts a second: all of this fits in it.
+  const startedAt = performance.now();
+  const atFirst = await Promise.all(Array.from({ length: 20 }, () => post(ports[0]!)));
+  const atSecond = await Promise.all(Array.from({ length: 5 }, () => post(ports[1]!)));
+  const elapsed = performance.now() - startedAt;
+  expect(elapsed).toBeLessThan(1_000);
+  expect(atFirst.every((status) => status === 401)).toBe(true);
+  expect(atSecond).toEqual([429, 429, 429, 429, 429]);
+  // The next window is the second gateway's as much as the first's.
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  expect(await post(ports[1]!)).toBe(401);
+  await Promise.all([first!.kill('SIGTERM'), second!.kill('SIGTERM')]);
+});
+
 test('/openapi.json is a valid OpenAPI 3.1 document, in step with the event catalog and the published event schemas', async () => {
   const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
     paths: Record<string, { post?: { requestBody: { content: Record<string, { schema: { anyOf: { $ref: string }[] } }> } } }>;
@@ -313,6 +333,7 @@ describe('config stops start-up with one line naming the variable', () => {
     ['both the value and a file', { GATEWAY_SECRETS_FILE: '/nonexistent' }, /GATEWAY_SECRETS_FILE: set either it or GATEWAY_SECRETS, not both/],
     ['an unreadable file', { GATEWAY_SECRETS: '', GATEWAY_SECRETS_FILE: '/nonexistent/secrets.json' }, /GATEWAY_SECRETS_FILE: cannot read \/nonexistent\/secrets.json \(ENOENT\)/],
     ['no Kafka', { KAFKA_BROKERS: '' }, /KAFKA_BROKERS: required, but not set/],
+    ['a shared rate limit whose Redis does not answer', { GATEWAY_RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:9' }, /GATEWAY_RATE_LIMIT_REDIS_URL: Redis at 127\.0\.0\.1:9 does not answer/],
   ])('%s', async (_name, env, message) => {
     const result = await runOms(['gateway'], { ...service().env, GATEWAY_SECRETS: JSON.stringify(SECRETS), GATEWAY_PORT: randomPort(), HTTP_PORT: randomPort(), ...env });
     expect(result.code).not.toBe(0);
