@@ -35,6 +35,7 @@ export async function startGateway(config: Config, logger: Logger, registry?: Re
   requireAll(gatewayNeeds(config));
   const secrets = loadSourceSecrets(config.gateway)!;
   const log = logger.child({ role: 'gateway' });
+  const rateLimitRedis = config.gateway.rateLimitRedisUrl ? await connectRedis(config.gateway.rateLimitRedisUrl, 'GATEWAY_RATE_LIMIT_REDIS_URL') : undefined;
   const timeoutMs = config.gateway.kafkaTimeoutMs;
   // kafkajs's retries must end before the request is answered 503: an event whose send is still being
   // retried after the answer could land after all, beside the sender's retry (the workflows would apply
@@ -60,7 +61,6 @@ export async function startGateway(config: Config, logger: Logger, registry?: Re
     const [written] = await within(send, timeoutMs + 1_000, 'the Kafka acknowledgement');
     return { partition: written!.partition, offset: written!.baseOffset ?? written!.offset ?? '' };
   };
-  const rateLimitRedis = config.gateway.rateLimitRedisUrl ? await connectRedis(config.gateway.rateLimitRedisUrl, 'GATEWAY_RATE_LIMIT_REDIS_URL') : undefined;
   const app = await buildGatewayApp({
     secrets,
     topics,

@@ -9,14 +9,21 @@ const ANSWER_MS = 1_000;
  * whether to go on without (the gateway's rate limit does).
  */
 export async function connectRedis(url: string, variable: string): Promise<Redis> {
-  const client = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: ANSWER_MS, connectTimeout: ANSWER_MS, enableOfflineQueue: false, lazyConnect: true });
-  client.on('error', () => undefined);
+  let answered = false;
+  // No retries before the first answer, so a wrong address is reported as what it is (ECONNREFUSED...).
+  const retryStrategy = (attempt: number) => (answered ? Math.min(attempt * 200, 2_000) : null);
+  const client = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: ANSWER_MS, connectTimeout: ANSWER_MS, enableOfflineQueue: false, lazyConnect: true, retryStrategy });
+  // ioredis rejects connect() with "Connection is closed."; the cause is in the error event before it.
+  let lastError: (Error & { code?: string }) | undefined;
+  client.on('error', (error: Error) => (lastError = error));
   try {
     await client.connect();
     await client.ping();
+    answered = true;
     return client;
   } catch (error) {
     client.disconnect();
-    throw new Error(`${variable}: Redis at ${new URL(url).host} does not answer: ${(error as Error).message}`, { cause: error });
+    const reason = lastError?.code ?? lastError?.message ?? (error as Error).message;
+    throw new Error(`${variable}: Redis at ${new URL(url).host} does not answer: ${reason}`, { cause: error });
   }
 }

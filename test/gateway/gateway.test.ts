@@ -18,6 +18,7 @@ import { sourceTypes, SOURCE_NAMES, WEBHOOK_SOURCES } from '../../src/gateway/so
 import { runOms } from '../support/cli.ts';
 import { blastPosts } from '../support/http-blast.ts';
 import { randomPort, uniqueName } from '../support/names.ts';
+import { startTcpProxy } from '../support/tcp-proxy.ts';
 import { readFulfillments } from '../support/order-stream.ts';
 import { untilReady, withRoleProcesses, type RoleProcess } from '../support/roles.ts';
 import { collectTopic } from '../support/topics.ts';
@@ -245,6 +246,24 @@ test('two gateways sharing the limit through Redis (GATEWAY_RATE_LIMIT_REDIS_URL
   await Promise.all([first!.kill('SIGTERM'), second!.kill('SIGTERM')]);
 });
 
+test('a shared limit whose Redis goes away lets webhooks through instead of refusing them, and counts again once it is back', async () => {
+  const proxy = await startTcpProxy(new URL(inject('stack').redisUrl).host);
+  const port = randomPort();
+  const limited = startGateway({ GATEWAY_PORT: port, GATEWAY_RATE_LIMIT_RPS: '5', GATEWAY_RATE_LIMIT_REDIS_URL: `redis://${proxy.address}` });
+  try {
+    await untilReady(limited);
+    const burst = () => Promise.all(Array.from({ length: 15 }, () => fetch(`http://127.0.0.1:${port}/webhooks/support`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((response) => response.status)));
+    proxy.cut();
+    expect(new Set(await burst())).toEqual(new Set([401]));
+    proxy.restore();
+    // ioredis reconnects within its backoff (at most 2 s); then the limit holds again.
+    await vi.waitFor(async () => expect((await burst()).filter((status) => status === 429).length).toBeGreaterThan(0), { timeout: 15_000, interval: 1_100 });
+  } finally {
+    await limited.kill('SIGTERM');
+    await proxy.close();
+  }
+});
+
 test('/openapi.json is a valid OpenAPI 3.1 document, in step with the event catalog and the published event schemas', async () => {
   const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
     paths: Record<string, { post?: { requestBody: { content: Record<string, { schema: { anyOf: { $ref: string }[] } }> } } }>;
@@ -333,7 +352,7 @@ describe('config stops start-up with one line naming the variable', () => {
     ['both the value and a file', { GATEWAY_SECRETS_FILE: '/nonexistent' }, /GATEWAY_SECRETS_FILE: set either it or GATEWAY_SECRETS, not both/],
     ['an unreadable file', { GATEWAY_SECRETS: '', GATEWAY_SECRETS_FILE: '/nonexistent/secrets.json' }, /GATEWAY_SECRETS_FILE: cannot read \/nonexistent\/secrets.json \(ENOENT\)/],
     ['no Kafka', { KAFKA_BROKERS: '' }, /KAFKA_BROKERS: required, but not set/],
-    ['a shared rate limit whose Redis does not answer', { GATEWAY_RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:9' }, /GATEWAY_RATE_LIMIT_REDIS_URL: Redis at 127\.0\.0\.1:9 does not answer/],
+    ['a shared rate limit whose Redis does not answer', { GATEWAY_RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:9' }, /GATEWAY_RATE_LIMIT_REDIS_URL: Redis at 127\.0\.0\.1:9 does not answer: ECONNREFUSED/],
   ])('%s', async (_name, env, message) => {
     const result = await runOms(['gateway'], { ...service().env, GATEWAY_SECRETS: JSON.stringify(SECRETS), GATEWAY_PORT: randomPort(), HTTP_PORT: randomPort(), ...env });
     expect(result.code).not.toBe(0);
