@@ -221,7 +221,8 @@ export class IngestConsumer {
     };
     let ticks = 0;
     const ticker = setInterval(() => {
-      payload.heartbeat().catch((error: unknown) => this.onHeartbeatFailure(error));
+      // An answer that arrives after this member joined again is about the rebalance already over.
+      payload.heartbeat().catch((error: unknown) => generation === this.generation && this.onHeartbeatFailure(error));
       if (this.rebalance && performance.now() - this.rebalance.at >= REVOKE_GRACE_MS) batchStop.abort(this.rebalance.error);
       if ((ticks += 1) % COMMIT_EVERY_TICKS === 0) flush().catch(() => undefined);
     }, TICK_MS);

@@ -76,7 +76,8 @@ test('a consumer of another kind in the group (a console consumer, range assigno
     const orderId = service.orderId('rejoin');
     const event = orderEvent('order.created', orderId);
     await service.produce(service.config.topics.orderEvents, [toRecord(event)]);
-    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
+    // The probe server may come up a moment after the crash is logged (start-up goes on around the failed join).
+    await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503), { timeout: 10_000, interval: 100 });
 
     await intruder.disconnect();
     await vi.waitFor(async () => expect((await service.orderStatus(orderId)).appliedEvents).toEqual([{ eventId: event.id, type: 'order.created' }]), { timeout: 30_000, interval: 250 });
