@@ -16,6 +16,25 @@ export async function committedPositions(kafka: Kafka, groupId: string, topic: s
   }
 }
 
+/** The end of the topic's log, summed over its partitions; retried while a restarted broker can't say yet. */
+export async function topicEnd(kafka: Kafka, topic: string, timeoutMs = 30_000): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (;;) {
+      try {
+        return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+      } catch (error) {
+        if (performance.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Messages on the topic the group has not committed yet. */
 export async function uncommitted(kafka: Kafka, groupId: string, topic: string): Promise<number> {
   return (await committedPositions(kafka, groupId, topic)).reduce((sum, p) => sum + (p.end - p.committed), 0);
