@@ -30,6 +30,12 @@ interface Figure {
   detail?: object;
 }
 
+/** One figure's mean over the runs of one side. */
+const meanOf = <T>(runs: T[], figure: (run: T) => number) => runs.reduce((sum, run) => sum + figure(run), 0) / runs.length;
+/** Each run's rate, rounded, for the progress lines. */
+const eventRates = (runs: { eventsPerSecond: number }[]) => runs.map((run) => Math.round(run.eventsPerSecond)).join(', ');
+const eventsPerSecond = (run: { eventsPerSecond: number }) => run.eventsPerSecond;
+
 const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void>> = {
   async bridge(bench, figures) {
     // The dev server's speed drifts by tens of percent within minutes (the same loop ran at 98 and at 171/s
@@ -45,18 +51,16 @@ const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void
         ingest.push(await drainBacklog(bench, perRun, { inFlight }));
         bare.push(await bareSignalWithStart(bench, perRun, inFlight));
       }
-      const mean = (runs: { eventsPerSecond: number }[]) => runs.reduce((sum, run) => sum + run.eventsPerSecond, 0) / runs.length;
       const cpu = (runs: { cpuMsPerEvent: { client: number; temporal: number } }[]) => ({
-        client: runs.reduce((sum, run) => sum + run.cpuMsPerEvent.client, 0) / runs.length,
-        temporal: runs.reduce((sum, run) => sum + run.cpuMsPerEvent.temporal, 0) / runs.length,
+        client: meanOf(runs, (run) => run.cpuMsPerEvent.client),
+        temporal: meanOf(runs, (run) => run.cpuMsPerEvent.temporal),
       });
-      const rates = (runs: { eventsPerSecond: number }[]) => runs.map((run) => Math.round(run.eventsPerSecond)).join(', ');
-      console.error(`[bench]   ${inFlight} in flight: bare ${rates(bare)}; ingest ${rates(ingest)} events/s`);
+      console.error(`[bench]   ${inFlight} in flight: bare ${eventRates(bare)}; ingest ${eventRates(ingest)} events/s`);
       figures.push({
         name: `ingest events/s, ${inFlight} in flight (${rounds * 2} runs each of ${perRun.toLocaleString('en')} events; CPU ms an event: ingest ${cpu(ingest).client.toFixed(2)}, bare loop ${cpu(bare).client.toFixed(2)}, Temporal ${cpu(ingest).temporal.toFixed(2)} against ${cpu(bare).temporal.toFixed(2)})`,
-        value: mean(ingest),
+        value: meanOf(ingest, eventsPerSecond),
         unit: 'events/s',
-        baseline: mean(bare),
+        baseline: meanOf(bare, eventsPerSecond),
         baselineName: `bare signal-with-start loop, ${inFlight} in flight`,
         target: '>= 0.9',
         detail: { bare: bare.map(({ eventsPerSecond, cpuMsPerEvent }) => ({ eventsPerSecond, cpuMsPerEvent })), ingest: ingest.map(({ eventsPerSecond, cpuMsPerEvent }) => ({ eventsPerSecond, cpuMsPerEvent })) },
@@ -68,17 +72,16 @@ const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void
     // draining one backlog, and storefront workers sharing the limit under orders offered above what
     // the machine fulfils. Turns A B B A, as in bridge.
     const perRun = bench.quick ? 600 : 2_000;
-    const rates = (runs: { eventsPerSecond: number }[]) => runs.map((run) => Math.round(run.eventsPerSecond)).join(', ');
-    const mean = (runs: { eventsPerSecond: number }[]) => runs.reduce((sum, run) => sum + run.eventsPerSecond, 0) / runs.length;
     const one: DrainFigures[] = [];
     const three: DrainFigures[] = [];
     for (const instances of [1, 3, 3, 1]) (instances === 1 ? one : three).push(await drainBacklog(bench, perRun, { instances, partitions: 6 }));
-    console.error(`[bench]   ingest over 6 partitions: 1 instance ${rates(one)}; 3 instances ${rates(three)} events/s`);
+    console.error(`[bench]   ingest over 6 partitions: 1 instance ${eventRates(one)}; 3 instances ${eventRates(three)} events/s`);
+    const cpuMs = (runs: DrainFigures[]) => meanOf(runs, (run) => run.cpuMsPerEvent.client).toFixed(2);
     figures.push({
-      name: `ingest events/s, 3 instances in one group over 6 partitions (2 runs each of ${perRun.toLocaleString('en')} events; CPU ms an event ${(three.reduce((sum, run) => sum + run.cpuMsPerEvent.client, 0) / three.length).toFixed(2)} against ${(one.reduce((sum, run) => sum + run.cpuMsPerEvent.client, 0) / one.length).toFixed(2)})`,
-      value: mean(three),
+      name: `ingest events/s, 3 instances in one group over 6 partitions (2 runs each of ${perRun.toLocaleString('en')} events; CPU ms an event ${cpuMs(three)} against ${cpuMs(one)})`,
+      value: meanOf(three, eventsPerSecond),
       unit: 'events/s',
-      baseline: mean(one),
+      baseline: meanOf(one, eventsPerSecond),
       baselineName: '1 ingest instance, same partitions',
       target: 'for the reader: what more ingest instances buy on 2 cores',
       detail: { one, three },
@@ -86,7 +89,7 @@ const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void
     const [offered, seconds] = bench.quick ? [4, 8] : [10, 30];
     const loads: Record<number, LoadFigures[]> = { 1: [], 2: [] };
     for (const workers of [1, 2, 2, 1]) loads[workers]!.push(await ordersUnderLoad(bench, offered, seconds, {}, workers));
-    const fulfilled = (runs: LoadFigures[]) => runs.reduce((sum, run) => sum + run.fulfilledPerSecond, 0) / runs.length;
+    const fulfilled = (runs: LoadFigures[]) => meanOf(runs, (run) => run.fulfilledPerSecond);
     console.error(`[bench]   orders at ${offered}/s offered: 1 storefront worker ${loads[1]!.map((run) => run.fulfilledPerSecond.toFixed(1)).join(', ')}; 2 workers ${loads[2]!.map((run) => run.fulfilledPerSecond.toFixed(1)).join(', ')} orders/s`);
     figures.push({
       name: `orders fulfilled/s at ${offered}/s offered for ${seconds} s, 2 storefront workers sharing the limit (p50 ${Math.round(loads[2]![0]!.p50Ms)} ms against ${Math.round(loads[1]![0]!.p50Ms)} ms; storefront ${loads[2]![0]!.storefrontPerSecond.toFixed(0)}/s, ${loads[2]!.reduce((sum, run) => sum + run.storefront429, 0)} × 429; bound: ${loads[2]![0]!.bound})`,
@@ -163,7 +166,7 @@ const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void
   async gateway(bench, figures) {
     const [count, rounds, concurrency] = bench.quick ? [1_000, 1, 32] : [3_000, 2, 32];
     const { gateway, bare } = await gatewayAgainstBareProducer(bench, count, concurrency, rounds);
-    const mean = (runs: GatewayLoad[], key: keyof GatewayLoad) => runs.reduce((sum, run) => sum + run[key], 0) / runs.length;
+    const mean = (runs: GatewayLoad[], key: keyof GatewayLoad) => meanOf(runs, (run) => run[key]);
     console.error(`[bench]   gateway ${gateway.map((run) => Math.round(run.perSecond)).join(', ')}/s; bare producer ${bare.map((run) => Math.round(run.perSecond)).join(', ')}/s`);
     const detail = { gateway, bare };
     figures.push({

@@ -5,7 +5,7 @@ import { orderEvent, paymentEventFor, toRecord } from '../../src/dev/standins/ev
 import { paymentStatusQuery, paymentWorkflowId } from '../../src/workflow/definitions.ts';
 import { uniqueName } from '../support/names.ts';
 import { uncommitted, watchCommits } from '../support/offsets.ts';
-import { readFulfillments } from '../support/order-stream.ts';
+import { produceAtRate, readFulfillments } from '../support/order-stream.ts';
 import { roleSet, untilReady, type RoleProcess } from '../support/roles.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { standinsProcess } from '../support/standins-process.ts';
@@ -149,15 +149,7 @@ test(
       [24_000, fault('storefront worker SIGTERMed', async () => void exits.push(storefrontWorkers[0]!.kill('SIGTERM')))],
     ];
     const started = performance.now();
-    const pending = [...timeline];
-    const perTick = Math.round(EVENTS_PER_SECOND / 10);
-    for (let next = 0; next < records.length; next += perTick) {
-      await service.producer.send({ topic: config.topics.orderEvents, messages: records.slice(next, next + perTick) });
-      while (pending[0] && performance.now() - started >= pending[0][0]) await pending.shift()![1]();
-      const due = started + ((next + perTick) / EVENTS_PER_SECOND) * 1_000;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
-    }
-    for (const [, act] of pending) await act();
+    await produceAtRate(service.producer, { orders: [], records: records.map((record) => ({ topic: config.topics.orderEvents, record })) }, EVENTS_PER_SECOND, timeline);
     const streamSeconds = (performance.now() - started) / 1_000;
 
     // Payments once every correction is in, so no order completes with a correction still on its way.

@@ -5,6 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, expect, test } from 'vitest';
 import { randomPort } from '../support/names.ts';
 import { runOms, spawnOms } from '../support/cli.ts';
+import { topicEnd } from '../support/offsets.ts';
 
 /**
  * `oms start` as a new user runs it: no endpoint configured, and no local stack running for it
@@ -19,17 +20,14 @@ afterAll(async () => {
 
 async function fulfillmentTimestamps(brokers: string, topic: string): Promise<number[]> {
   const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
   const consumer = kafka.consumer({ groupId: `probe-${randomPort()}` });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const stamps: number[] = [];
   await consumer.run({ eachMessage: async ({ message }) => void stamps.push(Number(message.timestamp)) });
-  const total = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  const total = await topicEnd(kafka, topic);
   while (stamps.length < total) await new Promise((resolve) => setTimeout(resolve, 100));
   await consumer.disconnect();
-  await admin.disconnect();
   return stamps;
 }
 

@@ -7,6 +7,7 @@ import type { Config } from '../../src/config/config.ts';
 import { orderWorkflowId, type OrderStatus } from '../../src/workflow/definitions.ts';
 import { collectTopic } from '../../src/service/kafka.ts';
 import type { Kafka } from 'kafkajs';
+import { topicEnd } from './offsets.ts';
 import type { OrderStream } from './order-records.ts';
 
 export { orderStream, produceAtRate, type OrderStream } from './order-records.ts';
@@ -43,10 +44,7 @@ export async function expectEveryOrderCompleted(temporal: Client, stream: OrderS
 
 /** Every FulfillmentOrder on the topic so far, decoded through the registry. */
 export async function readFulfillments(kafka: Kafka, config: Config, groupId: string): Promise<FulfillmentOrderRecord[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const total = (await admin.fetchTopicOffsets(config.topics.fulfillment)).reduce((sum, p) => sum + Number(p.high), 0);
-  await admin.disconnect();
+  const total = await topicEnd(kafka, config.topics.fulfillment);
   const collector = await collectTopic(kafka, config.topics.fulfillment, groupId);
   try {
     while (collector.messages.length < total) await new Promise((resolve) => setTimeout(resolve, 100));
