@@ -59,7 +59,9 @@ test('a consumer of another kind in the group (a console consumer, range assigno
   const elsewhere = `${service.id}-elsewhere`;
   const admin = service.kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: elsewhere, numPartitions: 1 }] }).finally(() => admin.disconnect());
+  // Not waiting for leaders, as the service's own ensureTopics: kafkajs's wait gives up on a brand-new topic's
+  // "does not host this topic-partition"; the consumer's own metadata requests retry it.
+  await admin.createTopics({ topics: [{ topic: elsewhere, numPartitions: 1 }], waitForLeaders: false }).finally(() => admin.disconnect());
   const intruderJoined = new Promise((resolve) => intruder.on(intruder.events.GROUP_JOIN, resolve));
   await intruder.connect();
   await intruder.subscribe({ topics: [elsewhere] });
