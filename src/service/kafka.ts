@@ -1,4 +1,5 @@
 import { Kafka, logLevel, Partitioners, type Admin, type KafkaConfig, type KafkaMessage, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
+import './kafkajs-request-queue.ts';
 import pRetry from 'p-retry';
 import { required, type Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';

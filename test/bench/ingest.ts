@@ -50,6 +50,42 @@ export async function drainBacklog(bench: Bench, count: number, { inFlight = 64,
   }
 }
 
+export interface BridgeTurn {
+  events: number;
+  eventsPerSecond: number;
+  cpuMsPerEvent: { client: number; temporal: number };
+}
+
+/**
+ * One `oms ingest` kept running across the bridge's turns, as operators run it: each turn produces a
+ * backlog of `count` new orders all at once (a burst, or ingest back after a pause) and waits until
+ * every one is signalled. The bare loop runs in the long-lived bench process, so a fresh ingest per
+ * turn would also charge ingest its start-up (connections, the group join, V8 compiling the hot path
+ * while it ran), which the loop never pays. The rate is the server's, from this turn's first
+ * workflow start to its last; the CPU spans the produce to the last signal.
+ */
+export async function startBridgeIngest(bench: Bench, inFlight: number): Promise<{ turn(count: number): Promise<BridgeTurn>; stop(): Promise<void> }> {
+  const { id, env, config } = bench.service({}, { INGEST_MAX_IN_FLIGHT: String(inFlight) });
+  await produceBacklog(bench, config, config.topics.orderEvents, []);
+  const ingest = startRole(['ingest'], { ...env, INGEST_INSTANCE_ID: `${id}-ingest` });
+  await until(() => fetch(`${ingest.base}/readyz`).then((response) => response.status, () => 0), (status) => status === 200, 120_000, 'ingest ready');
+  let turns = 0;
+  let signalledBefore = 0;
+  return {
+    async turn(count) {
+      const since = new Date();
+      const cpu = await cpuMeter(bench, () => cpuSeconds(ingest.pid));
+      await produceBacklog(bench, config, config.topics.orderEvents, newOrders(`${id}-${(turns += 1)}`, count));
+      const signalled = () => ingest.counter('oms_ingest_events_signalled_total');
+      // Polled once a second: each poll makes ingest render its metrics, which is work the bare loop does not do.
+      signalledBefore = await until(signalled, (n) => n >= signalledBefore + count, count * 50 + 60_000, `ingest signalling all ${count} events`, 1_000);
+      const cpuMsPerEvent = await cpu.perEvent(count);
+      return { events: count, eventsPerSecond: await startsPerSecond(bench, config.taskQueues.orders, count, since), cpuMsPerEvent };
+    },
+    stop: async () => void (await ingest.kill('SIGKILL')),
+  };
+}
+
 /**
  * `oms replay` of a drained backlog, as an operator runs it: the whole topic from the beginning, with
  * the same in-flight count. Its rate is the one it reports, from the first event read to the last.
@@ -67,7 +103,7 @@ export async function bareSignalWithStart(
   bench: Bench,
   count: number,
   inFlight: number,
-): Promise<{ events: number; eventsPerSecond: number; cpuMsPerEvent: { client: number; temporal: number } }> {
+): Promise<BridgeTurn> {
   const { id, config } = bench.service();
   const router = routerSettings(config);
   const commands = newOrders(id, count).map((record) =>
@@ -82,14 +118,16 @@ export async function bareSignalWithStart(
 
 /**
  * The rate as the server saw it, the same way for ingest and for the bare loop: every event starts one
- * workflow, on a task queue of the run's own, so it is (count - 1) over the span from the first start to the last.
+ * workflow, on a task queue of the run's own (from `since` on, for a turn of a long-lived ingest), so it
+ * is (count - 1) over the span from the first start to the last.
  */
-async function startsPerSecond(bench: Bench, taskQueue: string, count: number): Promise<number> {
+async function startsPerSecond(bench: Bench, taskQueue: string, count: number, since?: Date): Promise<number> {
   const starts: number[] = [];
+  const query = `TaskQueue = '${taskQueue}'${since ? ` AND StartTime >= '${since.toISOString()}'` : ''}`;
   await until(
     async () => {
       starts.length = 0;
-      for await (const workflow of bench.temporal.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) starts.push(workflow.startTime.getTime());
+      for await (const workflow of bench.temporal.workflow.list({ query })) starts.push(workflow.startTime.getTime());
       return starts.length;
     },
     (n) => n >= count,

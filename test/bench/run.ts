@@ -8,7 +8,7 @@ import { startStorefrontStandin } from '../../src/dev/standins/storefront.ts';
 import { limiterDemand, usedPerSecond } from '../support/limiter-demand.ts';
 import { uniqueName } from '../support/names.ts';
 import { openBench, type Bench } from './harness.ts';
-import { bareSignalWithStart, drainBacklog, replayBacklog, type DrainFigures } from './ingest.ts';
+import { bareSignalWithStart, drainBacklog, replayBacklog, startBridgeIngest, type BridgeTurn, type DrainFigures } from './ingest.ts';
 import { codecCost } from './codec.ts';
 import { gatewayAgainstBareProducer, type LoadFigures as GatewayLoad } from './gateway.ts';
 import { ordersUnderLoad, type LoadFigures } from './orders.ts';
@@ -40,16 +40,23 @@ const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void
   async bridge(bench, figures) {
     // The dev server's speed drifts by tens of percent within minutes (the same loop ran at 98 and at 171/s
     // in one run), so ingest and the bare loop take short turns, A B B A in several rounds, and the
-    // ratio is of the means: what drifts is shared, instead of landing on one side.
+    // ratio is of the means: what drifts is shared, instead of landing on one side. Both sides are warm:
+    // one ingest process serves all of a setting's turns, and each side first has a turn that is not counted.
     const [perRun, rounds] = bench.quick ? [750, 1] : [1_000, 4];
     for (const inFlight of [64, 256]) {
-      const bare: Awaited<ReturnType<typeof bareSignalWithStart>>[] = [];
-      const ingest: DrainFigures[] = [];
-      for (let round = 0; round < rounds; round += 1) {
-        bare.push(await bareSignalWithStart(bench, perRun, inFlight));
-        ingest.push(await drainBacklog(bench, perRun, { inFlight }));
-        ingest.push(await drainBacklog(bench, perRun, { inFlight }));
-        bare.push(await bareSignalWithStart(bench, perRun, inFlight));
+      const bare: BridgeTurn[] = [];
+      const ingest: BridgeTurn[] = [];
+      const live = await startBridgeIngest(bench, inFlight);
+      try {
+        await Promise.all([live.turn(perRun), bareSignalWithStart(bench, perRun, inFlight)]);
+        for (let round = 0; round < rounds; round += 1) {
+          bare.push(await bareSignalWithStart(bench, perRun, inFlight));
+          ingest.push(await live.turn(perRun));
+          ingest.push(await live.turn(perRun));
+          bare.push(await bareSignalWithStart(bench, perRun, inFlight));
+        }
+      } finally {
+        await live.stop();
       }
       const cpu = (runs: { cpuMsPerEvent: { client: number; temporal: number } }[]) => ({
         client: meanOf(runs, (run) => run.cpuMsPerEvent.client),
