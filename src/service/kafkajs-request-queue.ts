@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
  * time it checks for queued requests, whether or not any wait: with none queued and no throttle the
  * delay is negative, so each connection runs a 1 ms timer loop for as long as it is open
  * (tulios/kafkajs#1556, #1704, #1751; the fixes were never merged). An ingest holds four or more
- * connections, and on a machine it shares with Temporal that loop cost about a tenth of its CPU.
+ * connections: idle, it used 3.6 % of a core, 1.5 % without the loop.
  *
  * Nothing needs the timer while the queue is empty: a request that can't go out at once is queued by
  * `push`, which schedules the check itself, and a finished request checks the queue again. So the
