@@ -7,7 +7,7 @@ import { createIdempotentProducer, createKafka, ensureTopics } from '../../src/s
 import { uniqueName } from '../support/names.ts';
 
 // kafkajs's request queue, as the service's clients load it: counting its checks shows the idle timer loop.
-const { prototype: requestQueue } = createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js') as { prototype: { checkPendingRequests(): void } };
+const { prototype: requestQueue } = createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js') as { prototype: { checkPendingRequests: (this: unknown) => void } };
 
 test('idle Kafka clients built by the service leave the request queues alone, and queued requests still go out', async () => {
   const config = loadConfig({ KAFKA_BROKERS: inject('stack').kafkaBrokers });
