@@ -246,6 +246,28 @@ test('two gateways sharing the limit through Redis (GATEWAY_RATE_LIMIT_REDIS_URL
   await Promise.all([first!.kill('SIGTERM'), second!.kill('SIGTERM')]);
 });
 
+test('two gateways sharing the limit at the default (500/s) count one budget: 300 at each pass 500 in all', { timeout: 60_000 }, async () => {
+  const ports = [randomPort(), randomPort()];
+  // The count is keyed by the source's topic, and fixed windows open with their first request: a topic of
+  // their own, so the window of the test before (same topic, under a second ago) can't split this burst in two.
+  const shared = { GATEWAY_RATE_LIMIT_REDIS_URL: inject('stack').redisUrl, TOPIC_SUPPORT_COMMANDS: uniqueName('support-shared-default') };
+  const gateways = ports.map((port) => startGateway({ GATEWAY_PORT: port, ...shared }));
+  await Promise.all(gateways.map((started) => untilReady(started)));
+  // Pipelined, so both halves reach their gateways within the one-second window the first request opens.
+  // Counted apart, each gateway would let all of its 300 through.
+  const startedAt = performance.now();
+  const bursts = await Promise.all(ports.map((port) => blastPosts(Number(port), '/webhooks/support', 300, 10)));
+  const elapsed = performance.now() - startedAt;
+  const passedAt = bursts.map(({ answers }) => answers.filter((answer) => answer.status !== 429).length);
+  console.log(`[figures] 2 × 300 support webhooks at two gateways sharing Redis in ${Math.round(elapsed)} ms: ${passedAt.join(' + ')} passed`);
+  expect(elapsed).toBeLessThan(1_000);
+  const answers = bursts.flatMap((burst) => burst.answers);
+  expect(answers).toHaveLength(600);
+  expect(passedAt[0]! + passedAt[1]!).toBe(500);
+  expect(answers.filter((answer) => answer.status === 429).every((answer) => Number(answer.retryAfter) >= 1)).toBe(true);
+  await Promise.all(gateways.map((started) => started.kill('SIGTERM')));
+});
+
 test('a shared limit whose Redis goes away lets webhooks through instead of refusing them, and counts again once it is back', async () => {
   const proxy = await startTcpProxy(new URL(inject('stack').redisUrl).host);
   const port = randomPort();
