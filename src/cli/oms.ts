@@ -38,5 +38,6 @@ try {
 } catch (error) {
   // One clear line for the user; the stack is noise for a failed command.
   console.error(`oms: ${(error as Error).message}`);
-  process.exitCode = 1;
+  // Whatever the failed command left open (a client, a timer) must not keep the process alive.
+  process.exit(1);
 }

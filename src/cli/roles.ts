@@ -39,8 +39,18 @@ export async function runRoles(roles: Record<string, Role>, options: { env?: Nod
   if (encryption === 'off') logger.warn('TEMPORAL_ENCRYPTION=off: workflow inputs, signals, results and failures go to Temporal as plain JSON');
   const registry = withDefaultMetrics(new Registry());
   const running: [string, RunningRole][] = [];
-  for (const [name, role] of Object.entries(roles)) running.push([name, await role.start(config, logger, registry)]);
-  const probes = await startProbeServer({ ...config.http, registry, ready: () => running.every(([, role]) => role.isReady()) });
+  let probes: Awaited<ReturnType<typeof startProbeServer>>;
+  try {
+    for (const [name, role] of Object.entries(roles)) running.push([name, await role.start(config, logger, registry)]);
+    probes = await startProbeServer({ ...config.http, registry, ready: () => running.every(([, role]) => role.isReady()) });
+  } catch (error) {
+    // A role that can't start (a port taken, say) must not leave the others running without probes:
+    // an ingest that had joined its group went on consuming, never ready, until someone killed it.
+    // Those already started stop as on SIGTERM (an ingest leaves its group at once); the caller
+    // prints the one line and exits 1.
+    await stopWithinGrace(running, config.shutdownGraceMs, logger);
+    throw error;
+  }
   // The heap budget the process was started with (src/cli/node-flags.mjs): the first thing to check when its memory surprises.
   logger.info(
     { roles: Object.keys(roles), probes: probes.url, heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
@@ -50,16 +60,21 @@ export async function runRoles(roles: Record<string, Role>, options: { env?: Nod
 
   const signal = await untilStopSignal();
   logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
-  const stopped = Promise.all(running.reverse().map(([, role]) => role.stop())).then(() => 'stopped' as const);
-  const grace = new Promise<'grace expired'>((resolve) => setTimeout(() => resolve('grace expired'), config.shutdownGraceMs).unref());
-  const outcome = await Promise.race([stopped, grace]);
-  if (outcome === 'grace expired') logger.warn('shutdown grace expired: abandoning in-flight work, uncommitted');
+  await stopWithinGrace(running, config.shutdownGraceMs, logger);
   await probes.close();
   await options.onStop?.();
   logger.info('stopped');
   logger.flush();
   // Abandoned work may still hold sockets or timers open; the process is done either way.
   process.exit(0);
+}
+
+/** Stops the roles, last started first, abandoning what is still in flight once the grace is over. */
+async function stopWithinGrace(running: [string, RunningRole][], graceMs: number, logger: Logger): Promise<void> {
+  const stopped = Promise.all([...running].reverse().map(([, role]) => role.stop())).then(() => 'stopped' as const);
+  const grace = new Promise<'grace expired'>((resolve) => setTimeout(() => resolve('grace expired'), graceMs).unref());
+  const outcome = await Promise.race([stopped, grace]);
+  if (outcome === 'grace expired') logger.warn('shutdown grace expired: abandoning in-flight work, uncommitted');
 }
 
 // Each role loads its code when it starts: `oms ingest` never loads the worker SDK, which saves a

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { listenOrExplain } from '../config/listen-failure.ts';
 
 export interface ProbeServer {
   server: Server;
@@ -35,10 +36,12 @@ export async function startProbeServer(options: {
     }
     response.writeHead(404).end();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
+  await listenOrExplain({ host: 'HTTP_HOST', port: 'HTTP_PORT' }, options, () =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => resolve());
+    }),
+  );
   const { port } = server.address() as AddressInfo;
   return {
     server,

@@ -3,6 +3,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { listenOrExplain } from '../config/listen-failure.ts';
 import type { Logger } from '../observability/logger.ts';
 import { PayloadDecryptionError } from '../temporal/encryption-codec.ts';
 
@@ -91,7 +92,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
     app.post(`/t/:token/${direction}`, { schema: { body: PAYLOADS_BODY } }, handle(direction));
   }
 
-  await app.listen({ host: options.host, port: options.port });
+  await listenOrExplain({ host: 'CODEC_SERVER_HOST', port: 'CODEC_SERVER_PORT' }, options, () => app.listen({ host: options.host, port: options.port }));
   const address = app.server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   options.logger.info({ url, uiOrigins: options.uiOrigins }, 'codec server listening');

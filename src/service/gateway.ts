@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { requireAll, type Config } from '../config/config.ts';
+import { listenOrExplain } from '../config/listen-failure.ts';
 import { buildGatewayApp } from '../gateway/http-app.ts';
 import type { GatewayRecord } from '../gateway/http-binding.ts';
 import { gatewayOpenApi } from '../gateway/openapi.ts';
@@ -77,7 +78,7 @@ export async function startGateway(config: Config, logger: Logger, registry?: Re
     logger: log,
     metrics: createGatewayMetrics(registry),
   });
-  await app.listen({ host: config.gateway.host, port: config.gateway.port });
+  await listenOrExplain({ host: 'GATEWAY_HOST', port: 'GATEWAY_PORT' }, config.gateway, () => app.listen({ host: config.gateway.host, port: config.gateway.port }));
   const address = app.server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   log.info({ url, sources: SOURCE_NAMES.filter((name) => secrets[name]), topics }, 'gateway listening');

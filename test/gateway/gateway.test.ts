@@ -383,4 +383,11 @@ describe('config stops start-up with one line naming the variable', () => {
     expect(lines[0]).toMatch(message);
     expect(result.stderr).not.toContain('too-short');
   });
+
+  test('its port taken', async () => {
+    // The gateway of beforeAll listens there; the new one must stop, not live on without its port.
+    const result = await runOms(['gateway'], { ...service().env, GATEWAY_SECRETS: JSON.stringify(SECRETS), GATEWAY_PORT: gatewayPort, HTTP_PORT: randomPort() }, 30_000);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([`oms: GATEWAY_PORT: can't listen on 127.0.0.1:${gatewayPort}: the port is in use (EADDRINUSE)`]);
+  });
 });

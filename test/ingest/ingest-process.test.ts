@@ -1,4 +1,6 @@
 import { PartitionAssigners, type PartitionAssigner } from 'kafkajs';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { randomPort } from '../support/names.ts';
 import { orderEvent, toRecord } from '../../src/dev/standins/events.ts';
@@ -102,4 +104,29 @@ test.each([
   expect(result.code).toBe(1);
   expect(result.stderr.trim().split('\n')).toHaveLength(1);
   expect(result.stderr.trim()).toMatch(message);
+});
+
+test('oms ingest whose probe port is taken stops with one line naming HTTP_PORT, and leaves no member in its group behind', { timeout: 60_000 }, async () => {
+  // The roles start before the probe server: ingest has joined its group by the time the port is refused.
+  const taken = createServer().listen(0, '127.0.0.1');
+  await once(taken, 'listening');
+  const port = (taken.address() as AddressInfo).port;
+  try {
+    const startedAt = performance.now();
+    const result = await runOms(['ingest'], { ...service.env, HTTP_PORT: String(port), INGEST_INSTANCE_ID: 'port-taken' }, 30_000);
+    const seconds = (performance.now() - startedAt) / 1_000;
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([`oms: HTTP_PORT: can't listen on 127.0.0.1:${port}: the port is in use (EADDRINUSE)`]);
+    expect(seconds).toBeLessThan(15);
+    const admin = service.kafka.admin();
+    await admin.connect();
+    try {
+      const { groups } = await admin.describeGroups([service.config.ingest.groupId]);
+      expect(groups[0]!.members.filter((member) => member.clientId.includes('port-taken'))).toEqual([]);
+    } finally {
+      await admin.disconnect();
+    }
+  } finally {
+    taken.close();
+  }
 });

@@ -94,7 +94,14 @@ test(
     const ingests = new Map<string, RoleProcess>(ingestIds.map((id) => [id, roles.start(['ingest'], { INGEST_INSTANCE_ID: id })]));
     const storefrontWorkers = [roles.start(['worker', '--queues', 'storefront']), roles.start(['worker', '--queues', 'storefront'])];
     const others = ['workflows', 'payment', 'fulfillment', 'notification', 'risk'].map((group) => roles.start(['worker', '--queues', group]));
-    await Promise.all([...ingests.values(), ...storefrontWorkers, ...others].map((role) => untilReady(role, 120_000)));
+    const startedAt = performance.now();
+    const readyAfter = await Promise.all(
+      [...ingests.values(), ...storefrontWorkers, ...others].map(async (role) => {
+        await untilReady(role, 120_000);
+        return `${role.args.at(-1)} ${((performance.now() - startedAt) / 1_000).toFixed(1)} s`;
+      }),
+    );
+    console.log(`[figures] ready after: ${readyAfter.join(', ')}`);
 
     const admin = service.kafka.admin();
     await admin.connect();

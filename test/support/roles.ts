@@ -1,17 +1,22 @@
-import { afterAll, beforeAll, vi } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { startRole, type RoleProcess } from './role-process.ts';
 import { startTestService, type TestService } from './service.ts';
 
 export { roleLogDir, startRole, type RoleProcess } from './role-process.ts';
 
 export async function untilReady(role: RoleProcess, timeoutMs = 60_000): Promise<void> {
-  await vi.waitFor(
-    async () => {
-      const response = await fetch(`${role.base}/readyz`).catch(() => undefined);
-      if (response?.status !== 200) throw new Error(`${role.args.join(' ')} not ready; output so far:\n${role.output().slice(-2_000)}`);
-    },
-    { timeout: timeoutMs, interval: 100 },
-  );
+  // A role that died at start (bad config, a port taken) fails the wait at once, with its output.
+  let exit: { code: number | null } | undefined;
+  void role.exited.then((code) => (exit = { code }));
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${role.base}/readyz`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+    await response?.arrayBuffer().catch(() => undefined);
+    if (response?.status === 200) return;
+    if (exit) throw new Error(`${role.args.join(' ')} exited (${exit.code}) before it was ready; its output:\n${role.output().slice(-2_000)}`);
+    if (performance.now() > deadline) throw new Error(`${role.args.join(' ')} not ready in ${timeoutMs} ms; output so far:\n${role.output().slice(-2_000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** The roles a test file starts, on its service's settings, all SIGKILLed at the end whatever their state. */
