@@ -9,7 +9,7 @@ import { randomPort } from '../support/names.ts';
 import { collectTopic } from '../support/topics.ts';
 import { committedPositions, topicEnd } from '../support/offsets.ts';
 import { privateStack, type PrivateStack } from '../support/dev-stack.ts';
-import { expectEveryOrderCompleted, orderStream, produceAtRate, readFulfillments, type OrderStream } from '../support/order-stream.ts';
+import { expectEveryOrderCompleted, orderStream, produceAtRate, readFulfillments, sendRecords, type OrderStream } from '../support/order-stream.ts';
 import { roleSet, untilReady, type RoleProcess } from '../support/roles.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
@@ -111,8 +111,7 @@ async function resumeTimes(since: number, before: { committed: number; signalled
  * again (applied once all the same). A kill that found every event signalled and committed left nothing
  * to signal or commit, and the flow could not be seen to resume (a CI run failed so, after 60 s).
  */
-const sendAgain = (stream: OrderStream) =>
-  service.producer.sendBatch({ topicMessages: [...Map.groupBy(stream.records.slice(0, 5), (entry) => entry.topic)].map(([topic, entries]) => ({ topic, messages: entries.map((entry) => entry.record) })) });
+const sendAgain = (stream: OrderStream) => sendRecords(service.producer, stream.records.slice(0, 5));
 
 describe('on a private stack, one after another', () => {
   test('Temporal SIGKILLed mid-stream, restarted by oms dev restart temporal: 0 orders lost, nothing committed while down, the flow resumes within 5 s', { timeout: 300_000 }, async () => {

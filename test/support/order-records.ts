@@ -20,6 +20,12 @@ export function orderStream(config: Config, orderIds: string[]): OrderStream {
   return { orders: orders.map((order) => ({ orderId: order.orderId, createdEventId: order.created.id })), records };
 }
 
+/** Sends records of any topics in one batch. */
+export async function sendRecords(producer: Producer, records: OrderStream['records']): Promise<void> {
+  const byTopic = Map.groupBy(records, (entry) => entry.topic);
+  await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, entries]) => ({ topic, messages: entries.map((entry) => entry.record) })) });
+}
+
 /**
  * Produces the records at about `perSecond`, in chunks every 100 ms. `at` names moments (ms since the
  * start) at which to run a fault, awaited before the stream goes on, so faults land mid-stream.
@@ -29,9 +35,7 @@ export async function produceAtRate(producer: Producer, stream: OrderStream, per
   const pending = [...at].sort(([a], [b]) => a - b);
   const perTick = Math.max(1, Math.round(perSecond / 10));
   for (let next = 0; next < stream.records.length; next += perTick) {
-    const chunk = stream.records.slice(next, next + perTick);
-    const byTopic = Map.groupBy(chunk, (entry) => entry.topic);
-    await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, entries]) => ({ topic, messages: entries.map((entry) => entry.record) })) });
+    await sendRecords(producer, stream.records.slice(next, next + perTick));
     while (pending[0] && performance.now() - started >= pending[0][0]) await pending.shift()![1]();
     const due = started + ((next + perTick) / perSecond) * 1_000;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));

@@ -10,7 +10,7 @@ import type { Kafka } from 'kafkajs';
 import { topicEnd } from './offsets.ts';
 import type { OrderStream } from './order-records.ts';
 
-export { orderStream, produceAtRate, type OrderStream } from './order-records.ts';
+export { orderStream, produceAtRate, sendRecords, type OrderStream } from './order-records.ts';
 
 /**
  * Waits for every order's workflow result and checks it: completed, and its order.created event
