@@ -2,6 +2,26 @@ import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of src/, lowest first. A folder may import from its own folder and from lower layers, never
+ * from a peer or a higher one: the contract sits below both workflows and activities, the client factories
+ * (kafka, temporal, avro) below everything that uses them, the wiring (service) and the commands above.
+ */
+export const LAYERS = [
+  ['config'],
+  ['observability'],
+  ['contract'],
+  ['event', 'kafka', 'temporal', 'avro'],
+  ['activity'],
+  ['workflow', 'router'],
+  ['signal'],
+  ['ingest', 'gateway'],
+  ['replay'],
+  ['service'],
+  ['cli'],
+  ['dev'],
+];
+
 /** Workflow code is replayed, so it must be deterministic: no Node built-ins and no I/O libraries. */
 const workflowFiles = ['src/workflow/**/*.ts', 'test/fixtures/**/*workflows*.ts'];
 
@@ -31,8 +51,8 @@ export default defineConfig(
         {
           patterns: [
             {
-              regex: '^(?!@temporalio/workflow$|\\./[^/]+$|\\.\\./activity/[^/]+/activities\\.ts$)',
-              message: 'Workflow code is replayed and must be deterministic: it imports only @temporalio/workflow, its own folder, and the types of activities.',
+              regex: '^(?!@temporalio/workflow$|\\./[^/]+$|\\.\\./contract/[^/]+\\.ts$|\\.\\./activity/[^/]+/activities\\.ts$)',
+              message: 'Workflow code is replayed and must be deterministic: it imports only @temporalio/workflow, its own folder, the contract, and the types of activities.',
             },
             {
               regex: '^\\.\\./activity/[^/]+/activities\\.ts$',
@@ -44,39 +64,34 @@ export default defineConfig(
       ],
     },
   },
-  {
-    // Lower layers don't import upper ones: activities, config and the event contract know nothing of how events arrive.
-    files: ['src/activity/**/*.ts', 'src/config/**/*.ts', 'src/event/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '(^|/)(event|gateway|router|signal|ingest|replay|service|cli|dev)/',
-              message: 'A lower layer imports an upper one: take what you need as a dependency (see src/service/order-signaller.ts).',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // The gateway turns HTTP into Kafka records and knows nothing of Temporal: it never holds the payload keys.
-    files: ['src/gateway/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '(^|/)(router|signal|ingest|replay|workflow|activity|temporal|avro|service|cli|dev)/',
-              message: 'The gateway depends on the event contract, config and observability only; wire anything else in src/service/gateway.ts.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // Layers: a folder of src/ imports only from its own folder and from lower layers. test/unit/layers.test.ts
+  // checks the resolved import graph against the same list.
+  ...LAYERS.flatMap((layer, rank) =>
+    layer.map((folder) => ({ folder, above: [...LAYERS.slice(rank + 1).flat(), ...layer.filter((peer) => peer !== folder)] })),
+  ).filter(({ folder, above }) => above.length > 0 || folder === 'gateway').map(({ folder, above }) => ({
+      files: [`src/${folder}/**/*.{ts,mts,mjs}`],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              {
+                regex: `^\\.\\.?/(.*/)?(${above.join('|')})/`,
+                message: 'An import of a peer or a higher layer (see LAYERS in eslint.config.js): take what you need as a dependency (see src/service/order-signaller.ts), or move the shared part down.',
+              },
+              ...(folder === 'gateway'
+                ? [
+                    {
+                      // The gateway turns HTTP into Kafka records and knows nothing of Temporal: it never holds the payload keys.
+                      regex: '(^|/)(router|signal|workflow|activity|temporal|avro)/',
+                      message: 'The gateway depends on the event contract, Kafka, config and observability only; wire anything else in src/service/gateway.ts.',
+                    },
+                  ]
+                : []),
+            ],
+          },
+        ],
+      },
+    })),
   { files: ['**/*.{js,mjs}'], extends: [tseslint.configs.disableTypeChecked], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
 );

@@ -94,7 +94,7 @@ export function registerOperatorCommands(program: Command): void {
       const edge = parseEdge(options.to, '--to');
       if (edge.kind !== 'time') throw new Error('--to: expected an ISO time');
       const config = loadConfig();
-      const { createKafka } = await import('../service/kafka.ts');
+      const { createKafka } = await import('../kafka/client.ts');
       const { resetGroupOffsets } = await import('../replay/offsets-reset.ts');
       const admin = createKafka(config, 'operator', createLogger({ ...config.log, level: 'warn' })).admin();
       await admin.connect();

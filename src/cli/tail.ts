@@ -17,7 +17,7 @@ export function registerTailCommand(program: Command, local: DevTooling | undefi
       const topic = what === 'fulfillment' ? config.topics.fulfillment : what === 'status' ? config.topics.orderStatus : what;
       // Loaded here, not at the top: `oms` itself, and the roles most of all, start fast.
       const { createSchemaRegistry } = await import('../avro/publisher.ts');
-      const { createKafka } = await import('../service/kafka.ts');
+      const { createKafka } = await import('../kafka/client.ts');
       const registry = createSchemaRegistry(config);
       const consumer = createKafka(config, 'tail', createLogger({ ...config.log, level: 'warn' })).consumer({ groupId: `oms-tail-${randomUUID()}` });
       await consumer.connect();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { deleteConsumerGroup } from '../service/kafka.ts';
+import { deleteConsumerGroup } from '../kafka/client.ts';
 import type { PartitionRange } from './range.ts';
 
 export interface RangeMessage {

@@ -13,7 +13,7 @@ import {
   paymentWorkflowId,
   reprocessRequested,
   type OrderWorkflowSettings,
-} from '../workflow/definitions.ts';
+} from '../contract/workflows.ts';
 
 /** What the router hands to the signal step: one signal-with-start call, fully described. */
 export interface SignalWithStartCommand {

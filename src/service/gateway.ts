@@ -11,7 +11,7 @@ import { SOURCE_NAMES, WEBHOOK_SOURCES, type SourceName } from '../gateway/sourc
 import type { Logger } from '../observability/logger.ts';
 import { createGatewayMetrics } from '../observability/metrics.ts';
 import { gatewayNeeds } from './gateway-needs.ts';
-import { createIdempotentProducer, createKafka, ensureTopics } from './kafka.ts';
+import { createIdempotentProducer, createKafka, ensureTopics } from '../kafka/client.ts';
 import { connectRedis } from './redis.ts';
 
 export interface RunningGateway {

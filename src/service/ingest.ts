@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import type { Producer } from 'kafkajs';
 import { createTemporalClient, temporalAnswers, temporalSettings } from '../temporal/factory.ts';
 import type { Registry } from 'prom-client';
-import { createIdempotentProducer, createKafka, ensureTopics, kafkaClientId, topicDepth } from './kafka.ts';
+import { createIdempotentProducer, createKafka, ensureTopics, kafkaClientId, topicDepth } from '../kafka/client.ts';
 
 export const inboundTopics = (config: Config) => [config.topics.orderEvents, config.topics.paymentEvents, config.topics.supportCommands];
 

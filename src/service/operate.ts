@@ -7,7 +7,7 @@ import { createIngestMetrics } from '../observability/metrics.ts';
 import type { ReplayDeps } from '../replay/replay.ts';
 import { createTemporalClient, temporalSettings } from '../temporal/factory.ts';
 import { createEventProcessor } from './ingest.ts';
-import { createIdempotentProducer, createKafka } from './kafka.ts';
+import { createIdempotentProducer, createKafka } from '../kafka/client.ts';
 
 export interface OperatorTools extends ReplayDeps {
   temporal: Client;

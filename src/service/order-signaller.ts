@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { OrderSignaller } from '../activity/payment/activities.ts';
 import type { RouterSettings } from '../router/routes.ts';
 import { signalWithStart } from '../signal/signal-with-start.ts';
-import { ORDER_WORKFLOW, orderWorkflowId } from '../workflow/definitions.ts';
+import { ORDER_WORKFLOW, orderWorkflowId } from '../contract/workflows.ts';
 
 /**
  * The payment activities' way to the order workflow: the same signal-with-start as ingest's, so the

@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.ts';
 import { createTemporalClient, temporalSettings } from '../temporal/factory.ts';
 import { describeTaskQueue, type TaskQueueHealth } from '../temporal/task-queue-health.ts';
 import { inboundTopics } from './ingest.ts';
-import { createKafka, topicDepth } from './kafka.ts';
+import { createKafka, topicDepth } from '../kafka/client.ts';
 
 export interface ServiceStatus {
   orphanedAfterSeconds: number;

@@ -21,7 +21,7 @@ import type { Registry } from 'prom-client';
 import { createTemporalClient, FAILURE_CONVERTER_PATH, temporalSettings } from '../temporal/factory.ts';
 import { createTemporalWorker, createWorkerConnection } from '../temporal/worker-factory.ts';
 import { watchTemporal } from '../temporal/watch.ts';
-import { createIdempotentProducer, createKafka, ensureTopics } from './kafka.ts';
+import { createIdempotentProducer, createKafka, ensureTopics } from '../kafka/client.ts';
 import { watchTaskQueues } from './task-queue-watch.ts';
 
 export interface RunningWorkers {

@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SignalWithStartCommand } from '../router/routes.ts';
-import { ORDER_WORKFLOW, type OrderStatus, type OrderWorkflowInput, type ReprocessOf } from '../workflow/definitions.ts';
+import { ORDER_WORKFLOW, type OrderStatus, type OrderWorkflowInput, type ReprocessOf } from '../contract/workflows.ts';
 
 /**
  * Reprocess mode for the order workflow: a running order just gets the signal (and deduplicates

@@ -34,7 +34,7 @@ import {
   type OrderStatus,
   type OrderWorkflowInput,
   type StepRecord,
-} from './definitions.ts';
+} from '../contract/workflows.ts';
 
 /** Storefront and publishing calls retry until they succeed unless the activity says the failure is permanent. */
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' };

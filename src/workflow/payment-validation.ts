@@ -1,6 +1,6 @@
 import { ActivityFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { PaymentActivities } from '../activity/payment/activities.ts';
-import { CHANGE_DEFAULTS, PATCHES, paymentEvent, paymentStatusQuery, type PaymentEventSignal, type PaymentStatusView, type PaymentWorkflowInput } from './definitions.ts';
+import { CHANGE_DEFAULTS, PATCHES, paymentEvent, paymentStatusQuery, type PaymentEventSignal, type PaymentStatusView, type PaymentWorkflowInput } from '../contract/workflows.ts';
 
 /**
  * Confirms a payment with the provider (its API, not the webhook, is the source of truth), polls

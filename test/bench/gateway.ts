@@ -3,7 +3,7 @@ import { cloudEvent } from '../../src/dev/standins/events.ts';
 import { STRUCTURED } from '../../src/gateway/http-binding.ts';
 import { signatureHeader } from '../../src/gateway/signature.ts';
 import { WEBHOOK_SOURCES } from '../../src/gateway/sources.ts';
-import { createIdempotentProducer, ensureTopics } from '../../src/service/kafka.ts';
+import { createIdempotentProducer, ensureTopics } from '../../src/kafka/client.ts';
 import { randomPort } from '../support/names.ts';
 import { startRole } from '../support/role-process.ts';
 import { cpuSeconds, percentile, until, type Bench } from './harness.ts';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { endpointsFromEnv, type StackEndpoints } from '../../src/dev/endpoints.ts';
-import { ensureTopics } from '../../src/service/kafka.ts';
+import { ensureTopics } from '../../src/kafka/client.ts';
 import { createTemporalClient } from '../../src/temporal/factory.ts';
 import { loadKeyRing } from '../../src/temporal/key-ring.ts';
 import { uniqueName } from '../support/names.ts';

@@ -4,7 +4,7 @@ import { createSchemaRegistry } from '../../src/avro/publisher.ts';
 import { startPaymentProviderStandin } from '../../src/dev/standins/payment-provider.ts';
 import { startRiskServiceStandin } from '../../src/dev/standins/risk-service.ts';
 import { startStorefrontStandin } from '../../src/dev/standins/storefront.ts';
-import { collectTopic } from '../../src/service/kafka.ts';
+import { collectTopic } from '../../src/kafka/client.ts';
 import { orderStream, produceAtRate } from '../support/order-records.ts';
 import { startRole } from '../support/role-process.ts';
 import { cpuSeconds, machineBusySeconds, percentile, temporalServerPid, until, type Bench } from './harness.ts';

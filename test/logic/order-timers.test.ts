@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { orderReceived, paymentValidated, type OrderStatus, type PaymentValidatedSignal } from '../../src/workflow/definitions.ts';
+import { orderReceived, paymentValidated, type OrderStatus, type PaymentValidatedSignal } from '../../src/contract/workflows.ts';
 import { activityDoubles, orderCreated, startOrderWorkflow, useTimeSkippingEnvironment, withWorker } from '../support/workflow-doubles.ts';
 
 const time = useTimeSkippingEnvironment();

@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { expect, test } from 'vitest';
 import type { PaymentReport } from '../../src/activity/payment/activities.ts';
-import { orderCancelled, orderStatusQuery, paymentValidated } from '../../src/workflow/definitions.ts';
+import { orderCancelled, orderStatusQuery, paymentValidated } from '../../src/contract/workflows.ts';
 import { activityDoubles, permanent, startOrderWorkflow, startPaymentWorkflow, useTimeSkippingEnvironment, withWorker, type ActivityCall } from '../support/workflow-doubles.ts';
 
 const time = useTimeSkippingEnvironment();

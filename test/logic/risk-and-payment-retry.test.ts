@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
 import type { PaymentReport } from '../../src/activity/payment/activities.ts';
 import { loadConfig } from '../../src/config/config.ts';
-import { CHANGE_DEFAULTS, orderReviewed, orderStatusQuery, paymentEvent, paymentFailed, paymentValidated, type OrderStage } from '../../src/workflow/definitions.ts';
+import { CHANGE_DEFAULTS, orderReviewed, orderStatusQuery, paymentEvent, paymentFailed, paymentValidated, type OrderStage } from '../../src/contract/workflows.ts';
 import { activityDoubles, startOrderWorkflow, startPaymentWorkflow, useTimeSkippingEnvironment, withWorker, type ActivityCall } from '../support/workflow-doubles.ts';
 
 const time = useTimeSkippingEnvironment();

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { orderEvent, paymentEventFor, toRecord } from '../../src/dev/standins/events.ts';
-import { paymentStatusQuery, paymentWorkflowId } from '../../src/workflow/definitions.ts';
+import { paymentStatusQuery, paymentWorkflowId } from '../../src/contract/workflows.ts';
 import { uniqueName } from '../support/names.ts';
 import { uncommitted, watchCommits } from '../support/offsets.ts';
 import { produceAtRate, readFulfillments } from '../support/order-stream.ts';

@@ -13,7 +13,7 @@ import { startRiskServiceStandin } from '../../src/dev/standins/risk-service.ts'
 import { startStorefrontStandin } from '../../src/dev/standins/storefront.ts';
 import type { KafkaRecord } from '../../src/dev/standins/events.ts';
 import { createTemporalClient, temporalSettings } from '../../src/temporal/factory.ts';
-import { orderStatusQuery, orderWorkflowId, type OrderStatus } from '../../src/workflow/definitions.ts';
+import { orderStatusQuery, orderWorkflowId, type OrderStatus } from '../../src/contract/workflows.ts';
 import { uniqueName } from './names.ts';
 import { serviceEnv } from './service-env.ts';
 

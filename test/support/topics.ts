@@ -1,6 +1,6 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { vi, expect } from 'vitest';
-import { collectTopic as collectFromStart } from '../../src/service/kafka.ts';
+import { collectTopic as collectFromStart } from '../../src/kafka/client.ts';
 import { uniqueName } from './names.ts';
 
 /** Reads a topic from the beginning with a throw-away group until `count` messages (or more) arrived. */

@@ -22,7 +22,7 @@ import {
   type PaymentEventSignal,
   type PaymentValidatedSignal,
   type PaymentWorkflowInput,
-} from '../../src/workflow/definitions.ts';
+} from '../../src/contract/workflows.ts';
 import type { OrderProcessingWorkflow } from '../../src/workflow/order-processing.ts';
 import type { PaymentValidationWorkflow } from '../../src/workflow/payment-validation.ts';
 import { uniqueName } from './names.ts';

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AvroPublisher } from '../../avro/publisher.ts';
 import type { OrderStatusValue, RiskDecisionRecord } from '../../avro/schemas.ts';
-import type { RiskDecision } from '../../workflow/definitions.ts';
+import type { RiskDecision } from '../../contract/workflows.ts';
 import { RECENT_READ_MS, type StorefrontClient } from '../storefront/client.ts';
 
 const toMinorUnits = (amount: number) => Math.round(amount * 100);

@@ -1,6 +1,6 @@
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { activityInfo, log } from '@temporalio/activity';
-import { paymentFailed, paymentValidated, type PaymentFailedSignal, type PaymentValidatedSignal } from '../../workflow/definitions.ts';
+import { paymentFailed, paymentValidated, type PaymentFailedSignal, type PaymentValidatedSignal } from '../../contract/workflows.ts';
 import type { PaymentProviderClient } from './client.ts';
 
 export interface SettledPayment {

@@ -4,7 +4,7 @@ import type { FulfillmentOrderRecord, OrderStatusChangedRecord } from '../../avr
 import { required, type Config } from '../../config/config.ts';
 import { dlqTopicFor } from '../../ingest/dead-letter.ts';
 import type { Logger } from '../../observability/logger.ts';
-import { collectTopic, createIdempotentProducer, createKafka, type TopicCollector as Collector } from '../../service/kafka.ts';
+import { collectTopic, createIdempotentProducer, createKafka, type TopicCollector as Collector } from '../../kafka/client.ts';
 import { cloudEvent, orderEvent, paymentEventFor, toRecord, type KafkaRecord } from '../standins/events.ts';
 import { seededOrder } from '../standins/seed.ts';
 import { webhookSender } from '../webhook-sender.ts';

@@ -1,0 +1,68 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { expect, test } from 'vitest';
+import { isAlive } from '../../../src/dev/native/process.ts';
+import { newClusterId } from '../../../src/dev/native/services.ts';
+import { privateStack } from '../../support/dev-stack.ts';
+
+test('oms dev up is idempotent, status reports it, and down leaves no process of ours behind', { timeout: 300_000 }, async () => {
+  const stack = await privateStack(11_000);
+  const { dev } = stack;
+  const processesOf = async () => Object.values(await stack.processes());
+
+  const first = await dev('up');
+  let started: Awaited<ReturnType<typeof processesOf>>;
+  try {
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout.trim().split('\n')).toEqual([
+      'KAFKA_BROKERS=127.0.0.1:11000',
+      'SCHEMA_REGISTRY_URL=http://127.0.0.1:11002/apis/ccompat/v7',
+      'TEMPORAL_ADDRESS=127.0.0.1:11004',
+      'REDIS_URL=redis://127.0.0.1:11006',
+      `TEMPORAL_ENCRYPTION_KEYS_FILE=${stack.endpoints.temporalKeysFile}`,
+    ]);
+    // The dev key ring, made by this first up, for the owner only.
+    const ring = await stat(stack.endpoints.temporalKeysFile);
+    expect(ring.mode & 0o777).toBe(0o600);
+    started = await processesOf();
+    expect(started).toHaveLength(4);
+    expect(started.every(isAlive)).toBe(true);
+
+    const second = await dev('up');
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    expect(second.stderr.match(/already running/g)).toHaveLength(4);
+    expect(await processesOf()).toEqual(started);
+
+    const status = await dev('status');
+    expect(status.code).toBe(0);
+    expect(status.stdout.match(/ up /g)).toHaveLength(4);
+  } finally {
+    const down = await dev('down');
+    expect(down.code, down.stderr).toBe(0);
+  }
+
+  expect(started.filter(isAlive)).toEqual([]);
+  expect(await processesOf()).toEqual([]);
+  const after = await dev('status');
+  expect(after.code).toBe(3);
+  expect(after.stdout.match(/ down /g)).toHaveLength(4);
+});
+
+test('oms dev up names each missing prerequisite and how to get it, and starts nothing', async () => {
+  const { dev, stateDir } = await privateStack(11_000, { PATH: path.dirname(process.execPath), JAVA_HOME: '' });
+
+  const result = await dev('up');
+
+  expect(result.code).toBe(1);
+  expect(result.stderr).toMatch(/Missing prerequisite: mvn \(Apache Maven\)\. .*apt-get install maven/);
+  expect(result.stderr).toMatch(/Missing prerequisite: python3 with the venv module\. .*python3-venv/);
+  expect(result.stderr).toMatch(/Missing prerequisite: redis-server\. .*apt-get install redis-server/);
+  expect(result.stdout).toBe('');
+  await expect(readFile(path.join(stateDir, 'run', 'stack.json'), 'utf8')).rejects.toThrow(/ENOENT/);
+});
+
+test('Kafka cluster ids never start with a dash, which the storage tool would take for an option', () => {
+  const ids = Array.from({ length: 2_000 }, () => newClusterId());
+  expect(ids.every((id) => /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/.test(id))).toBe(true);
+});
