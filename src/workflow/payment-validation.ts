@@ -1,6 +1,7 @@
 import { ActivityFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { PaymentActivities } from '../activity/payment/activities.ts';
 import { CHANGE_DEFAULTS, PATCHES, paymentEvent, paymentStatusQuery, type PaymentEventSignal, type PaymentStatusView, type PaymentWorkflowInput } from '../contract/workflows.ts';
+import { appliesOnce } from './applied-events.ts';
 
 /**
  * Confirms a payment with the provider (its API, not the webhook, is the source of truth), polls
@@ -22,14 +23,9 @@ export async function PaymentValidationWorkflow(input: PaymentWorkflowInput): Pr
   // Decided once per run, as in the order workflow (see the versions comment there).
   const paymentRetry = patched(PATCHES.paymentRetry);
   const view: PaymentStatusView = { orderId, status: 'waiting', checks: 0, appliedEvents: [] };
-  const seen = new Set<string>();
   const inbox: PaymentEventSignal[] = [];
-  setHandler(paymentEvent, (signal) => {
-    if (seen.has(signal.eventId)) return;
-    seen.add(signal.eventId);
-    view.appliedEvents.push({ eventId: signal.eventId, type: signal.type });
-    inbox.push(signal);
-  });
+  const once = appliesOnce(view.appliedEvents);
+  setHandler(paymentEvent, once<PaymentEventSignal>((signal) => void inbox.push(signal)));
   setHandler(paymentStatusQuery, () => view);
 
   for (;;) {

@@ -50,21 +50,21 @@ test('every saved history, of every version, replays against the current workflo
   expect(failures).toEqual([]);
 });
 
-/** Bundles a copy of the workflow folder with one edit, inside the repository so it resolves the same packages. */
+/** Bundles a copy of the workflow folder (and the contract it imports) with one edit, inside the repository so it resolves the same packages. */
 async function editedWorkflows(edit: (source: string) => string) {
   const dir = await mkdtemp(path.join(cachePaths().root, 'edited-workflow-'));
   scratch.push(dir);
-  await cp(fileURLToPath(new URL('../../src/workflow/', import.meta.url)), dir, { recursive: true });
-  const file = path.join(dir, 'order-processing.ts');
+  for (const folder of ['workflow', 'contract']) await cp(fileURLToPath(new URL(`../../src/${folder}/`, import.meta.url)), path.join(dir, folder), { recursive: true });
+  const file = path.join(dir, 'workflow', 'order-processing.ts');
   const source = await readFile(file, 'utf8');
   const edited = edit(source);
   expect(edited).not.toBe(source);
   await writeFile(file, edited);
-  return bundleWorkflowCode({ workflowsPath: path.join(dir, 'index.ts'), logger: quietBundler });
+  return bundleWorkflowCode({ workflowsPath: path.join(dir, 'workflow', 'index.ts'), logger: quietBundler });
 }
 
 test('a change that is not replay-safe (a timer added before enrichment, unpatched) is reported as non-determinism', async () => {
-  const unsafe = await editedWorkflows((source) => source.replace("    enter('enriching');", "    await sleep('1 second');\n    enter('enriching');").replace('  setHandler,\n', '  setHandler,\n  sleep,\n'));
+  const unsafe = await editedWorkflows((source) => source.replace("    run.enter('enriching');", "    await sleep('1 second');\n    run.enter('enriching');").replace('setHandler }', 'setHandler, sleep }'));
   const results = await replayAll(unsafe);
   // Every order in the saved set reached enrichment; the payment workflow's histories are untouched by the edit.
   const orders = [...results].filter(([name]) => name.endsWith('.order.json'));
