@@ -51,6 +51,10 @@ export const ENV_SCHEMA = z.object({
   TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional().describe('Client certificate (PEM) for mTLS to Temporal'),
   TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional().describe('Client private key (PEM) for mTLS to Temporal'),
   TEMPORAL_API_KEY: z.string().min(1).optional().describe('Temporal Cloud API key (secret)'),
+  TEMPORAL_SDK_LOG_LEVEL: z
+    .enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], { error: 'expected one of TRACE, DEBUG, INFO, WARN, ERROR' })
+    .default('WARN')
+    .describe("Level of the Temporal SDK's own log in worker processes (it logs every worker state change at INFO)"),
   TEMPORAL_ENCRYPTION: z
     .enum(['on', 'off'], { error: 'expected on or off' })
     .default('on')
@@ -211,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       clientCertPath: e.TEMPORAL_TLS_CERT_PATH,
       clientKeyPath: e.TEMPORAL_TLS_KEY_PATH,
       apiKey: e.TEMPORAL_API_KEY,
+      sdkLogLevel: e.TEMPORAL_SDK_LOG_LEVEL,
       uiUrl: e.TEMPORAL_UI_URL,
       encryption: { enabled: e.TEMPORAL_ENCRYPTION === 'on', keys: e.TEMPORAL_ENCRYPTION_KEYS, keysFile: e.TEMPORAL_ENCRYPTION_KEYS_FILE },
     },

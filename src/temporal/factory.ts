@@ -20,6 +20,8 @@ export interface TemporalSettings {
   clientCertPath?: string;
   clientKeyPath?: string;
   apiKey?: string;
+  /** The Temporal SDK's own log level, for worker processes. */
+  sdkLogLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** The keys payloads are encrypted with; 'off' stores them as plain JSON. */
   encryption: KeyRing | 'off';
 }
@@ -42,8 +44,8 @@ export function payloadEncryption(config: Config): KeyRing | 'off' {
 
 /** Settings from config; a role that connects to Temporal can't run without TEMPORAL_ADDRESS, nor without its key ring. */
 export function temporalSettings(config: Config): TemporalSettings {
-  const { namespace, tls, clientCertPath, clientKeyPath, apiKey } = config.temporal;
-  return { address: required(config.temporal.address, 'TEMPORAL_ADDRESS'), namespace, tls, clientCertPath, clientKeyPath, apiKey, encryption: payloadEncryption(config) };
+  const { namespace, tls, clientCertPath, clientKeyPath, apiKey, sdkLogLevel } = config.temporal;
+  return { address: required(config.temporal.address, 'TEMPORAL_ADDRESS'), namespace, tls, clientCertPath, clientKeyPath, apiKey, sdkLogLevel, encryption: payloadEncryption(config) };
 }
 
 export function connectionSecurity(settings: TemporalSettings) {

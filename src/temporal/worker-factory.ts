@@ -7,11 +7,10 @@ let runtimeInstalled = false;
 /** Workers of one group by design poll only workflows or only activities; the SDK warns about that each start. */
 const EXPECTED_NOTICES = /^No (activities|workflows) registered, not polling/;
 
-/** The SDK logs every worker state change at INFO; keep its own log at WARN unless asked otherwise. */
-function installRuntimeOnce(): void {
+/** The SDK logs every worker state change at INFO; its own log stays at TEMPORAL_SDK_LOG_LEVEL (WARN). */
+function installRuntimeOnce(level: LogLevel): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const level = (process.env.TEMPORAL_SDK_LOG_LEVEL ?? 'WARN') as LogLevel;
   const print = new DefaultLogger(level);
   Runtime.install({
     logger: new DefaultLogger(level, (entry) => {
@@ -22,7 +21,7 @@ function installRuntimeOnce(): void {
 
 /** One connection serves every worker of a process (one worker per task queue). */
 export async function createWorkerConnection(settings: TemporalSettings): Promise<NativeConnection> {
-  installRuntimeOnce();
+  installRuntimeOnce(settings.sdkLogLevel ?? 'WARN');
   return NativeConnection.connect({ address: settings.address, ...connectionSecurity(settings) });
 }
 
