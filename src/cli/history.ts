@@ -4,8 +4,8 @@ import { loadConfig } from '../config/config.ts';
 
 /**
  * `oms history export`: the first step of changing a workflow. Histories of today's runs, saved
- * under test/logic/histories/, are replayed against every later version of the code (README,
- * "Changing a workflow").
+ * under test/logic/histories/, are replayed against every later version of the code
+ * (docs/workflows.md, "Changing a workflow").
  */
 export function registerHistoryCommand(program: Command): void {
   const history = program.command('history').description('Workflow histories, for replay tests');

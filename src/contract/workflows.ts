@@ -63,7 +63,7 @@ export const orderReviewed = defineSignal<[OrderReviewSignal]>('orderReviewed');
 
 /**
  * Workflow changes shipped with `patched()`: a run either took a change from its start or never does
- * (README, "Changing a workflow"). The ids are recorded in histories: never rename one.
+ * (docs/workflows.md, "Changing a workflow"). The ids are recorded in histories: never rename one.
  */
 export const PATCHES = {
   /** v2: orders are scored by the risk service after payment; high risk waits for a support review. */

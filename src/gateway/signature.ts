@@ -70,7 +70,7 @@ export function verifySignature(
   return { ok: true };
 }
 
-/** The header value a sender puts on a request: for the demo, the tests, and the README's curl lines. */
+/** The header value a sender puts on a request: for the demo, the tests, and the curl lines in docs/contract.md. */
 export function signatureHeader(scheme: SignatureScheme, secret: string, body: Buffer | string, nowMs = Date.now()): string {
   if (scheme.kind === 'body') return `${scheme.prefix ?? ''}${hmac(secret, body).toString(scheme.encoding)}`;
   const timestamp = String(Math.floor(nowMs / 1_000));

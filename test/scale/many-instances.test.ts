@@ -9,6 +9,7 @@ import { produceAtRate, readFulfillments } from '../support/order-stream.ts';
 import { roleSet, untilReady, type RoleProcess } from '../support/roles.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { standinsProcess } from '../support/standins-process.ts';
+import { RECOVERY_FLOOR_S } from '../support/figures.ts';
 
 /**
  * The service as it runs at scale, every role a process of its own: 3 ingest instances in one group
@@ -225,10 +226,11 @@ test(
         `rebalance pauses per live instance: ${rebalances.map((r) => `${r.id} ${r.count} (mean ${(r.sum / r.count).toFixed(2)} s, all ≤ ${r.within} s)`).join(', ')}; ` +
         `storefront: ${storefront.total} requests, busiest second ${storefront.busiestWindow} (limit ${DEFAULT_RPS}), ${storefront.rejected} × 429`,
     );
-    // The survivors lived through the join, the leave and the eviction: each rebalance over in seconds.
+    // The survivors lived through the join, the leave and the eviction: no rebalance waited out the 60 s
+    // rebalance timeout (measured: all within 2 s; the floor allows a busy machine).
     for (const r of rebalances) {
       expect(r.count, `${r.id} rebalances`).toBeGreaterThanOrEqual(2);
-      expect(r.within, `${r.id} longest rebalance pause`).toBeLessThanOrEqual(5);
+      expect(r.within, `${r.id} longest rebalance pause`).toBeLessThanOrEqual(RECOVERY_FLOOR_S);
     }
     expect(storefront.rejected).toBe(0);
     expect(storefront.busiestWindow).toBeLessThanOrEqual(DEFAULT_RPS);

@@ -336,11 +336,11 @@ test('by default it listens on loopback only, and its logs carry no customer dat
   }
 });
 
-test("the README's curl lines, signed with openssl, are accepted", async () => {
-  const readme = await readFile(path.resolve(import.meta.dirname, '../../../README.md'), 'utf8');
-  const block = /```sh\n(SECRET="\$\(node -p[^]*?)```/.exec(readme)?.[1];
-  expect(block, 'the signing example in the README').toBeDefined();
-  // The README reads the local stack's secrets; here, this gateway's, its port, and an order of this test.
+test("the webhook page's curl lines (docs/contract.md), signed with openssl, are accepted", async () => {
+  const page = await readFile(path.resolve(import.meta.dirname, '../../../docs/contract.md'), 'utf8');
+  const block = /```sh\n(SECRET="\$\(node -p[^]*?)```/.exec(page)?.[1];
+  expect(block, 'the signing example in docs/contract.md').toBeDefined();
+  // The page reads the local stack's secrets; here, this gateway's, its port, and an order of this test.
   const script = block!
     .replace(/SECRET="\$\(node -p "require\('\.\/\.cache\/data\/gateway-secrets\.json'\)\.(\w+)\[0\]"\)"/g, (_line, source: keyof typeof SECRETS) => `SECRET='${SECRETS[source].at(-1)!}'`)
     .replaceAll('127.0.0.1:8235', `127.0.0.1:${gatewayPort}`)

@@ -4,6 +4,7 @@ import { orderEvent, toRecord } from '../../../src/dev/standins/events.ts';
 import { uncommitted, watchCommits } from '../../support/offsets.ts';
 import { untilReady, withRoleProcesses } from '../../support/roles.ts';
 import { startTcpProxy } from '../../support/tcp-proxy.ts';
+import { RECOVERY_FLOOR_S, recordFigure } from '../../support/figures.ts';
 
 /**
  * kafkajs revokes every partition on a rebalance (eager protocol) but lets a running batch run on,
@@ -22,7 +23,7 @@ afterAll(async () => {
   await proxy?.close();
 });
 
-test('a member joining while another has signals stuck in flight: the group settles within 10 s, the stuck batches are handed over, no commit goes backwards, every event applied once', { timeout: 180_000 }, async () => {
+test('a member joining while another has signals stuck in flight: the group settles without waiting out the rebalance timeout, the stuck batches are handed over, no commit goes backwards, every event applied once', { timeout: 180_000 }, async () => {
   const service = current();
   const topic = service.config.topics.orderEvents;
   const events = (label: string, n: number) => Array.from({ length: n }, (_, i) => orderEvent('order.created', service.orderId(`${label}${i}`)));
@@ -51,8 +52,9 @@ test('a member joining while another has signals stuck in flight: the group sett
   await expect.poll(() => joining.counter('oms_ingest_events_signalled_total'), { timeout: 20_000 }).toBeGreaterThan(0);
   const handedOver = (performance.now() - joinStarted) / 1_000;
   const handedBack = await stuckMember.counter('oms_ingest_revoked_messages_total');
-  console.log(`[figures] rebalance with ${inFlight} signals stuck in flight: group settled ${settled.toFixed(2)} s after the join began, the new member signalling after ${handedOver.toFixed(2)} s; ${handedBack} stuck messages handed back`);
-  expect(settled).toBeLessThanOrEqual(10);
+  recordFigure('rebalance-settled-s', settled, `rebalance with ${inFlight} signals stuck in flight: group settled ${settled.toFixed(2)} s after the join began, the new member signalling after ${handedOver.toFixed(2)} s; ${handedBack} stuck messages handed back`);
+  // The 10 s target is `npm run bench`'s (section recovery); without the handling it took the 60 s rebalance timeout.
+  expect(settled).toBeLessThanOrEqual(RECOVERY_FLOOR_S);
   expect(handedBack).toBeGreaterThan(0);
 
   proxy.restore();
