@@ -14,7 +14,8 @@ const { service: current, start } = withRoleProcesses();
 
 test('ingest SIGKILLed 3 times during a stream: 0 lost, 0 applied twice, each restart takes over its dead incarnation and consumes again', { timeout: 300_000 }, async () => {
   const service = current();
-  const identity = { INGEST_INSTANCE_ID: 'ingest-a' };
+  // At info, so each restart's log says whom it evicted.
+  const identity = { INGEST_INSTANCE_ID: 'ingest-a', LOG_LEVEL: 'info' };
   await untilReady(start(['worker']));
   let ingest = start(['ingest'], identity);
   await untilReady(ingest);
