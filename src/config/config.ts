@@ -163,7 +163,7 @@ export const ENV_SCHEMA = z.object({
   OMS_LOCAL_STACK: z
     .enum(['auto', 'off'], { error: 'expected auto or off' })
     .default('auto')
-    .describe('auto: with no endpoints configured, oms start runs the local dev stack and stand-ins (a checkout only); off: a missing endpoint is a config error'),
+    .describe('auto: with no endpoints configured, oms start runs the local dev stack and stand-ins (a checkout only); off: a missing endpoint is a config error (the image sets off)'),
 });
 
 /** Values `oms config` masks: they never reach the terminal or the logs. */
