@@ -77,8 +77,7 @@ export async function runBatch(payload: EachBatchPayload, context: BatchContext)
   const { rebalances, commits, metrics, logger } = context;
   const key = `${topic}:${partition}`;
   // Fetched just before the news: handed back untouched, the rejoin delivers it to its owner.
-  const heard = rebalances.pending();
-  if (heard) throw heard.error;
+  rebalances.throwIfHeard();
   const generation = context.generation();
   // Batches of one partition run one after another and each settles all it began, so a tracker per batch suffices.
   const tracker = new OffsetTracker();
@@ -128,8 +127,7 @@ export async function runBatch(payload: EachBatchPayload, context: BatchContext)
         context.executor
           .submit(message.key?.toString('utf8') ?? '', async () => {
             signal.throwIfAborted();
-            const heard = rebalances.pending();
-  if (heard) throw heard.error;
+            rebalances.throwIfHeard();
             await context.processor.process(source, { mode: 'live', signal, onStall: (stalled) => context.setStalled(topic, partition, stalled) });
             tracker.complete(message.offset);
             completed += 1;

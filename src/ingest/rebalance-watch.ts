@@ -30,6 +30,11 @@ export class RebalanceWatch {
     return this.current;
   }
 
+  /** Throws the coordinator's answer once a rebalance is heard of: kafkajs then rejoins at once. */
+  throwIfHeard(): void {
+    if (this.current) throw this.current.error;
+  }
+
   /** A heartbeat failed. Returns the rebalance its answer announces, when that is news; other failures change nothing. */
   onHeartbeatFailure(error: unknown): Rebalance | undefined {
     const type = (error as { type?: string }).type;

@@ -57,6 +57,16 @@ describe('rebalance detection from heartbeat answers', () => {
     expect(watch.pending()).toBeUndefined();
   });
 
+  test('a batch throws the coordinator answer it heard, so kafkajs rejoins; nothing before it', () => {
+    const watch = new RebalanceWatch(() => 0);
+    expect(() => watch.throwIfHeard()).not.toThrow();
+    const answer = coordinatorAnswer('REBALANCE_IN_PROGRESS');
+    watch.onHeartbeatFailure(answer);
+    expect(() => watch.throwIfHeard()).toThrow(answer);
+    watch.onJoined();
+    expect(() => watch.throwIfHeard()).not.toThrow();
+  });
+
   test('the first answer is the news: a later one neither replaces it nor is reported again', () => {
     const watch = new RebalanceWatch(() => 0);
     const first = watch.onHeartbeatFailure(coordinatorAnswer('REBALANCE_IN_PROGRESS'));
