@@ -21,7 +21,7 @@ export interface TemporalSettings {
   clientKeyPath?: string;
   apiKey?: string;
   /** The Temporal SDK's own log level, for worker processes. */
-  sdkLogLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  sdkLogLevel?: Config['temporal']['sdkLogLevel'];
   /** The keys payloads are encrypted with; 'off' stores them as plain JSON. */
   encryption: KeyRing | 'off';
 }

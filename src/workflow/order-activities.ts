@@ -6,18 +6,17 @@ import type { RiskActivities } from '../activity/risk/activities.ts';
 import type { StorefrontActivities } from '../activity/storefront/activities.ts';
 import { CHANGE_DEFAULTS, type ActivityTaskQueues } from '../contract/workflows.ts';
 
-/** Storefront and publishing calls retry until they succeed unless the activity says the failure is permanent. */
-const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' };
+/** Activity calls of both workflows retry until they succeed unless the activity says the failure is permanent. */
+export const ACTIVITY_OPTIONS = { startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' } } as const;
 
 /** The order workflow's activities, each group on the task queue its input names. */
 export function orderActivities(queues: ActivityTaskQueues) {
-  const options = { startToCloseTimeout: '30 seconds', retry } as const;
   return {
-    storefront: proxyActivities<StorefrontActivities>({ taskQueue: queues.storefront, ...options }),
-    payment: proxyActivities<PaymentActivities>({ taskQueue: queues.payment, ...options }),
-    fulfillment: proxyActivities<FulfillmentActivities>({ taskQueue: queues.fulfillment, ...options }),
-    notification: proxyActivities<NotificationActivities>({ taskQueue: queues.notification, ...options }),
-    risk: proxyActivities<RiskActivities>({ taskQueue: queues.risk ?? CHANGE_DEFAULTS.riskTaskQueue, ...options }),
+    storefront: proxyActivities<StorefrontActivities>({ taskQueue: queues.storefront, ...ACTIVITY_OPTIONS }),
+    payment: proxyActivities<PaymentActivities>({ taskQueue: queues.payment, ...ACTIVITY_OPTIONS }),
+    fulfillment: proxyActivities<FulfillmentActivities>({ taskQueue: queues.fulfillment, ...ACTIVITY_OPTIONS }),
+    notification: proxyActivities<NotificationActivities>({ taskQueue: queues.notification, ...ACTIVITY_OPTIONS }),
+    risk: proxyActivities<RiskActivities>({ taskQueue: queues.risk ?? CHANGE_DEFAULTS.riskTaskQueue, ...ACTIVITY_OPTIONS }),
   };
 }
 

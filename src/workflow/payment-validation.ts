@@ -2,6 +2,7 @@ import { ActivityFailure, CancellationScope, condition, isCancellation, patched,
 import type { PaymentActivities } from '../activity/payment/activities.ts';
 import { CHANGE_DEFAULTS, PATCHES, paymentEvent, paymentStatusQuery, type PaymentEventSignal, type PaymentStatusView, type PaymentWorkflowInput } from '../contract/workflows.ts';
 import { appliesOnce } from './applied-events.ts';
+import { ACTIVITY_OPTIONS } from './order-activities.ts';
 
 /**
  * Confirms a payment with the provider (its API, not the webhook, is the source of truth), polls
@@ -9,8 +10,7 @@ import { appliesOnce } from './applied-events.ts';
  */
 export async function PaymentValidationWorkflow(input: PaymentWorkflowInput): Promise<PaymentStatusView> {
   const { orderId } = input;
-  const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' };
-  const payment = proxyActivities<PaymentActivities>({ taskQueue: input.taskQueues.payment, startToCloseTimeout: '30 seconds', retry });
+  const payment = proxyActivities<PaymentActivities>({ taskQueue: input.taskQueues.payment, ...ACTIVITY_OPTIONS });
   // Polling is the retry policy: the activity fails while the payment is pending, and Temporal
   // retries it with backoff until it settles or the poll window closes.
   const poller = proxyActivities<PaymentActivities>({
