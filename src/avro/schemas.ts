@@ -14,6 +14,7 @@ export interface FulfillmentOrderRecord {
   shippingAddress: { line1: string; city: string; postalCode: string; country: string };
   lines: { sku: string; quantity: number; unitPriceMinor: number }[];
   currency: string;
+  minorUnitDigits: number;
   paymentReference: string;
   eventTime: number;
   reprocessOf: string | null;

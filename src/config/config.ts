@@ -141,7 +141,14 @@ export const ENV_SCHEMA = z.object({
   GATEWAY_RATE_LIMIT_RPS: int('oms gateway: requests per second per source (per instance, or in total with GATEWAY_RATE_LIMIT_REDIS_URL); more are refused with 429 and Retry-After', 500),
   GATEWAY_RATE_LIMIT_REDIS_URL: redisUrl('oms gateway: share GATEWAY_RATE_LIMIT_RPS across gateway instances through this Redis; if it stops answering, each instance lets requests through unlimited rather than refuse them'),
   GATEWAY_MAX_IN_FLIGHT: int('oms gateway: requests awaiting Kafka at once per instance; more are refused with 503 and Retry-After', 256),
-  GATEWAY_KAFKA_TIMEOUT_MS: int('oms gateway: how long a request waits for Kafka to acknowledge its event before it is answered 503', 5_000),
+  GATEWAY_KAFKA_TIMEOUT_MS: int("oms gateway: how long a request waits for Kafka to acknowledge its event before it is answered 503; keep it under the strictest sender's deadline (Shopify counts an answer after 5 s as failed)", 4_000, 1_000),
+  GATEWAY_STRIPE_ORDER_ID_KEY: text("oms gateway: the key of a Stripe PaymentIntent's metadata that holds the order id", 'orderId'),
+  GATEWAY_SHOPIFY_ORDER_ID: z
+    .string()
+    .trim()
+    .regex(/^(id|name|order_number|note:\S.*)$/, 'expected id, name, order_number or note:<attribute name>')
+    .default('id')
+    .describe("oms gateway: which field of a Shopify order is the order id: id (Shopify's order id), name (#1001), order_number (1001), or note:<name> (a note attribute)"),
   GATEWAY_RETRY_AFTER_S: int('oms gateway: the Retry-After of a 503 while Kafka is unavailable', 5),
   HTTP_HOST: text('Interface for /metrics, /healthz, /readyz', '127.0.0.1'),
   HTTP_PORT: int('Port for /metrics, /healthz, /readyz (0 picks a free port)', 9464, 0),
@@ -281,6 +288,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       maxInFlight: e.GATEWAY_MAX_IN_FLIGHT,
       kafkaTimeoutMs: e.GATEWAY_KAFKA_TIMEOUT_MS,
       retryAfterSeconds: e.GATEWAY_RETRY_AFTER_S,
+      providers: {
+        stripeOrderIdKey: e.GATEWAY_STRIPE_ORDER_ID_KEY,
+        shopifyOrderId: e.GATEWAY_SHOPIFY_ORDER_ID.startsWith('note:')
+          ? { noteAttribute: e.GATEWAY_SHOPIFY_ORDER_ID.slice('note:'.length) }
+          : { field: e.GATEWAY_SHOPIFY_ORDER_ID as 'id' | 'name' | 'order_number' },
+      },
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? Boolean(process.stdout.isTTY) },

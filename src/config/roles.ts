@@ -84,6 +84,8 @@ export const READ_BY: Record<keyof Env, readonly Role[]> = {
   GATEWAY_MAX_IN_FLIGHT: ['gateway'],
   GATEWAY_KAFKA_TIMEOUT_MS: ['gateway'],
   GATEWAY_RETRY_AFTER_S: ['gateway'],
+  GATEWAY_STRIPE_ORDER_ID_KEY: ['gateway'],
+  GATEWAY_SHOPIFY_ORDER_ID: ['gateway'],
   HTTP_HOST: ['ingest', 'worker', 'gateway'],
   HTTP_PORT: ['ingest', 'worker', 'gateway'],
   SHUTDOWN_GRACE_MS: ['ingest', 'worker', 'gateway'],

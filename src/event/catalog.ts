@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CURRENCY_CODES, decimalsProblem } from '../contract/money.ts';
 
 /**
  * The inbound contract: the `data` of every event type this service accepts. Events are validated
@@ -7,8 +8,21 @@ import { z } from 'zod';
  * (known SKUs, quantities above 0, totals) is the workflow's validation step, which can wait for a
  * correction, not the DLQ's.
  */
-const id = z.string().trim().min(1);
-const currency = z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR');
+// The pattern says in JSON Schema what the trim says here: not blank.
+const id = z.string().trim().min(1).regex(/\S/, 'must not be blank');
+const currency = z.enum(CURRENCY_CODES as [string, ...string[]], { error: 'expected an ISO 4217 code such as EUR' });
+
+/**
+ * Amounts are in major units (19.99 EUR, 1665 JPY) with no more decimals than the currency's minor
+ * unit: a cross-field rule, so the published JSON Schemas state it in words only.
+ */
+const AMOUNT_RULE = 'Amounts are in major units, with no more decimals than the currency allows (ISO 4217: JPY 0, EUR 2, KWD 3)';
+function amountsFit(currencyOf: string, amounts: [path: (string | number)[], amount: number | undefined][], ctx: z.RefinementCtx): void {
+  for (const [path, amount] of amounts) {
+    const problem = amount === undefined ? null : decimalsProblem(amount, currencyOf);
+    if (problem) ctx.addIssue({ code: 'custom', path, message: problem });
+  }
+}
 
 const orderLine = z.object({
   sku: id,
@@ -28,7 +42,9 @@ export const orderData = z.object({
     country: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 code such as DE'),
   }),
   total: z.number().nonnegative().optional(),
-});
+})
+  .describe(AMOUNT_RULE)
+  .superRefine((order, ctx) => amountsFit(order.currency, [...order.lines.map((line, n): [(string | number)[], number] => [['lines', n, 'unitPrice'], line.unitPrice]), [['total'], order.total]], ctx));
 
 const cancelledData = z.object({ orderId: id, reason: z.string().optional() });
 
@@ -38,7 +54,9 @@ const paymentData = z.object({
   amount: z.number().nonnegative(),
   currency,
   reason: z.string().optional(),
-});
+})
+  .describe(AMOUNT_RULE)
+  .superRefine((payment, ctx) => amountsFit(payment.currency, [[['amount'], payment.amount]], ctx));
 
 const reprocessData = z.object({ orderId: id, reason: z.string().min(1), requestedBy: z.string().optional() });
 

@@ -25,7 +25,8 @@ export interface RawMessage {
   headers?: Record<string, HeaderValue>;
 }
 
-const attributes = z.object({
+/** The context attributes ingest reads; any other (a CloudEvents extension such as `partitionkey`) is allowed and ignored. */
+export const cloudEventAttributes = z.object({
   specversion: z.literal('1.0', { error: 'specversion must be "1.0"' }),
   id: z.string().min(1, 'id is required'),
   source: z.string().min(1, 'source is required'),
@@ -74,13 +75,13 @@ function invalid(reason: 'invalid-envelope' | 'schema-invalid', what: string, is
   return EventProcessingError.permanent(reason, `${what}: ${describeIssues(issues)}`, { fields: issues });
 }
 
-function readEnvelope(message: RawMessage): { attrs: z.infer<typeof attributes>; data: unknown } {
+function readEnvelope(message: RawMessage): { attrs: z.infer<typeof cloudEventAttributes>; data: unknown } {
   const headers = message.headers ?? {};
   if (headers.ce_specversion !== undefined) {
     const fromHeaders = Object.fromEntries(
       ['specversion', 'id', 'source', 'type', 'time', 'subject'].map((name) => [name, headerText(headers[`ce_${name}`])]),
     );
-    const parsed = attributes.safeParse(fromHeaders);
+    const parsed = cloudEventAttributes.safeParse(fromHeaders);
     if (!parsed.success) throw invalid('invalid-envelope', 'CloudEvents headers', fieldIssues(parsed.error));
     return { attrs: parsed.data, data: parseJson(message.value, 'binary-mode data') };
   }
@@ -88,7 +89,7 @@ function readEnvelope(message: RawMessage): { attrs: z.infer<typeof attributes>;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw EventProcessingError.permanent('invalid-envelope', 'a structured-mode event must be a JSON object');
   }
-  const parsed = attributes.safeParse(body);
+  const parsed = cloudEventAttributes.safeParse(body);
   if (!parsed.success) throw invalid('invalid-envelope', 'CloudEvents envelope', fieldIssues(parsed.error));
   return { attrs: parsed.data, data: (body as { data?: unknown }).data };
 }

@@ -4,7 +4,8 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import { EventProcessingError } from '../event/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import { JSON_BODY, STRUCTURED, toGatewayRecord, type GatewayRecord } from './http-binding.ts';
+import { JSON_BODY, STRUCTURED, toGatewayRecord, type GatewayRecord, type IgnoredRequest } from './http-binding.ts';
+import type { ProviderOptions } from './provider.ts';
 import type { SourceSecrets } from './secrets.ts';
 import { verifySignature } from './signature.ts';
 import { SOURCE_NAMES, WEBHOOK_SOURCES, type SourceName } from './sources.ts';
@@ -23,6 +24,8 @@ export interface GatewayAppOptions {
   rateLimitRedis?: Redis;
   maxInFlight: number;
   retryAfterSeconds: number;
+  /** How provider payloads name the order. */
+  providers?: ProviderOptions;
   openapi: Record<string, unknown>;
   ready(): boolean;
   logger: Logger;
@@ -107,15 +110,22 @@ export async function buildGatewayApp(options: GatewayAppOptions): Promise<Fasti
         return problem(reply, 401, verdict.reason, verdict.reason === 'stale-timestamp' ? `the signed timestamp is more than ${options.toleranceMs / 1_000} s from now` : `a valid ${source.signature.header} header is required`);
       }
 
-      let record: GatewayRecord;
+      let record: GatewayRecord | IgnoredRequest;
       try {
         const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-        record = toGatewayRecord(name, { headers: request.headers, body, mediaType }, options.maxEventBytes);
+        record = toGatewayRecord(name, { headers: request.headers, body, mediaType }, options.maxEventBytes, options.providers);
       } catch (error) {
         if (!(error instanceof EventProcessingError)) throw error;
+        options.metrics.refused.inc({ source: name, reason: error.reason });
         log.info({ source: name, code: error.reason, fields: error.fields.map((issue) => issue.field) }, 'webhook refused: invalid event');
         if (error.reason === 'too-large') return problem(reply, 413, 'too-large', error.message);
         return problem(reply, 400, error.reason, error.message, { errors: error.fields });
+      }
+      if ('ignored' in record) {
+        // The provider would retry any other answer, and in the end drop the subscription.
+        options.metrics.ignored.inc({ source: name, type: record.ignored });
+        log.debug({ source: name, type: record.ignored }, 'webhook ignored: a type this service does not handle');
+        return reply.code(200).send({ status: 'ignored', type: record.ignored, detail: `${record.ignored} is not an event this service handles; nothing was written` });
       }
 
       if (inFlight >= options.maxInFlight) {

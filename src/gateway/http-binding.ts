@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { parseJson, validateEvent, type InboundEvent } from '../event/envelope.ts';
 import { EventProcessingError, type FieldIssue } from '../event/errors.ts';
+import { DEFAULT_PROVIDER_OPTIONS, isIgnored, type ProviderOptions } from './provider.ts';
 import { sourceTypes, WEBHOOK_SOURCES, type SourceName } from './sources.ts';
 
 /** The media types a webhook may carry; anything else is refused with 415 before the body is read. */
@@ -20,13 +21,16 @@ const headerText = (headers: IncomingHttpHeaders, name: string) => {
   return Array.isArray(value) ? value[0] : value;
 };
 
-/** Field paths of the event's data, as the provider's body has them (`data.object.amount` for a Stripe-style event). */
-function inSendersTerms(error: EventProcessingError, dataAt: readonly string[]): EventProcessingError {
-  const fields: FieldIssue[] = error.fields.map((issue) =>
-    issue.field === 'data' || issue.field.startsWith('data.') ? { ...issue, field: [...dataAt, ...issue.field.split('.').slice(1)].join('.') || '(body)' } : issue,
-  );
+/** Field paths of the event's data, as the provider's body has them (`data.object.amount` for a Stripe event). */
+function inSendersTerms(error: EventProcessingError, senderField: (field: string) => string): EventProcessingError {
+  const fields: FieldIssue[] = error.fields.map((issue) => (issue.field === 'data' || issue.field.startsWith('data.') ? { ...issue, field: senderField(issue.field) } : issue));
   const message = fields.length > 0 ? fields.map((issue) => `${issue.field}: ${issue.message}`).join('; ') : error.message;
   return new EventProcessingError(error.reason, error.retriable, message, { fields, cause: error });
+}
+
+/** A provider event of a type this service doesn't handle: answered 200, written nowhere. */
+export interface IgnoredRequest {
+  ignored: string;
 }
 
 /**
@@ -37,7 +41,12 @@ function inSendersTerms(error: EventProcessingError, dataAt: readonly string[]):
  * Every record is validated as ingest will validate it (the same catalog and checks), so what the
  * gateway accepts, ingest accepts. The key is the order id.
  */
-export function toGatewayRecord(source: SourceName, request: { headers: IncomingHttpHeaders; body: Buffer; mediaType: string }, maxEventBytes: number): GatewayRecord {
+export function toGatewayRecord(
+  source: SourceName,
+  request: { headers: IncomingHttpHeaders; body: Buffer; mediaType: string },
+  maxEventBytes: number,
+  options: ProviderOptions = DEFAULT_PROVIDER_OPTIONS,
+): GatewayRecord | IgnoredRequest {
   const { provider, ceSource } = WEBHOOK_SOURCES[source];
   let value = request.body;
   let headers: Record<string, string>;
@@ -52,16 +61,17 @@ export function toGatewayRecord(source: SourceName, request: { headers: Incoming
     }
     event = validateEvent({ key: null, value, headers }, maxEventBytes);
   } else {
-    const mapped = provider.toEvent((name) => headerText(request.headers, name), parseJson(request.body, 'body'));
+    const mapped = provider.toEvent((name) => headerText(request.headers, name), parseJson(request.body, 'body'), options);
+    if (isIgnored(mapped)) return mapped;
     const orderId = (mapped.data as { orderId?: unknown } | undefined)?.orderId;
-    if (typeof orderId !== 'string' || orderId.length === 0) throw inSendersTerms(EventProcessingError.permanent('missing-subject', 'the order id is required', { fields: [{ field: 'data.orderId', message: 'the order id is required' }] }), provider.dataAt);
+    if (typeof orderId !== 'string' || orderId.length === 0) throw inSendersTerms(EventProcessingError.permanent('missing-subject', 'the order id is required', { fields: [{ field: 'data.orderId', message: 'the order id is required' }] }), mapped.senderField);
     const structured = { specversion: '1.0', id: mapped.id, source: ceSource, type: mapped.type, ...(mapped.time ? { time: mapped.time } : {}), subject: orderId, datacontenttype: JSON_BODY, data: mapped.data };
     value = Buffer.from(JSON.stringify(structured));
     headers = { 'content-type': STRUCTURED };
     try {
       event = validateEvent({ key: null, value, headers }, maxEventBytes);
     } catch (error) {
-      throw error instanceof EventProcessingError ? inSendersTerms(error, provider.dataAt) : error;
+      throw error instanceof EventProcessingError ? inSendersTerms(error, mapped.senderField) : error;
     }
   }
   if (!sourceTypes(source).includes(event.type)) {

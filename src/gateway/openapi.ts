@@ -21,20 +21,8 @@ function signatureDescription(source: SourceName): string {
 }
 
 function providerBody(source: SourceName): Schema {
-  const types = sourceTypes(source);
-  const data = { anyOf: types.map((type) => ref(dataName(type))) };
-  const { dataAt, types: names } = WEBHOOK_SOURCES[source].provider;
-  if (dataAt.length === 0) return data;
-  // A provider event wrapping the data (Stripe-style: data.object), its type one of the provider's names.
-  let wrapped: Schema = data;
-  for (const key of [...dataAt].reverse()) wrapped = { type: 'object', required: [key], properties: { [key]: wrapped } };
-  const properties = (wrapped.properties ?? {}) as Schema;
-  return {
-    anyOf: [
-      data,
-      { ...wrapped, required: ['id', 'type', ...(wrapped.required as string[])], properties: { id: { type: 'string', minLength: 1 }, type: { enum: Object.keys(names) }, created: { type: 'integer' }, ...properties } },
-    ],
-  };
+  const data = { anyOf: sourceTypes(source).map((type) => ref(dataName(type))) };
+  return WEBHOOK_SOURCES[source].provider.bodySchema(data);
 }
 
 function webhookOperation(source: SourceName): Schema {
@@ -58,6 +46,7 @@ function webhookOperation(source: SourceName): Schema {
       },
     },
     responses: {
+      '200': { description: "A provider event of a type this service doesn't handle: nothing was written", content: { 'application/json': { schema: ref('Ignored') } } },
       '202': { description: 'Kafka acknowledged the event (acks=all)', content: { 'application/json': { schema: ref('Accepted') } } },
       '400': problem('Not a valid event: `errors` names each field at fault'),
       '401': problem('Missing, malformed or wrong signature, or a stale timestamp (`code` says which)'),
@@ -86,7 +75,7 @@ export function gatewayOpenApi(version: string): Schema {
     components: {
       schemas: {
         ...Object.fromEntries(types.map((type) => [type, component(eventJsonSchema(type))])),
-        ...Object.fromEntries(types.map((type) => [dataName(type), component(z.toJSONSchema(EVENT_DATA_SCHEMAS[type], { target: 'draft-2020-12' }) as Schema)])),
+        ...Object.fromEntries(types.map((type) => [dataName(type), component(z.toJSONSchema(EVENT_DATA_SCHEMAS[type], { target: 'draft-2020-12', io: 'input' }) as Schema)])),
         Accepted: {
           type: 'object',
           required: ['status', 'id', 'type', 'orderId', 'topic', 'partition', 'offset'],
@@ -99,6 +88,11 @@ export function gatewayOpenApi(version: string): Schema {
             partition: { type: 'integer' },
             offset: { type: 'string' },
           },
+        },
+        Ignored: {
+          type: 'object',
+          required: ['status', 'type', 'detail'],
+          properties: { status: { const: 'ignored' }, type: { type: 'string', description: "The provider's event type" }, detail: { type: 'string' } },
         },
         Problem: {
           type: 'object',

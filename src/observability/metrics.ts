@@ -117,6 +117,18 @@ export function createGatewayMetrics(registry = new Registry()) {
       registers: [registry],
     }),
     inFlight: new Gauge({ name: 'oms_gateway_requests_in_flight', help: 'Webhook requests awaiting Kafka', registers: [registry] }),
+    ignored: new Counter({
+      name: 'oms_gateway_ignored_total',
+      help: "Signed provider events of a type this service doesn't handle, answered 200 and written nowhere, by source and the provider's type",
+      labelNames: ['source', 'type'] as const,
+      registers: [registry],
+    }),
+    refused: new Counter({
+      name: 'oms_gateway_refused_total',
+      help: 'Signed webhooks refused as invalid (400, 413), by source and reason: a sender or a mapping to fix',
+      labelNames: ['source', 'reason'] as const,
+      registers: [registry],
+    }),
   };
 }
 

@@ -41,7 +41,7 @@ export async function startGateway(config: Config, logger: Logger, registry?: Re
   // kafkajs's retries must end before the request is answered 503: an event whose send is still being
   // retried after the answer could land after all, beside the sender's retry (the workflows would apply
   // it once, but "503 means not written" is what a sender should be able to count on in the common case).
-  const kafka = createKafka(config, 'gateway', log, { retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 }, requestTimeout: timeoutMs });
+  const kafka = createKafka(config, 'gateway', log, { retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 }, requestTimeout: Math.max(500, timeoutMs - 1_000) });
   const topics = Object.fromEntries(SOURCE_NAMES.map((name) => [name, WEBHOOK_SOURCES[name].topic(config)])) as Record<SourceName, string>;
   const producer = createIdempotentProducer(kafka);
   const admin = kafka.admin();
@@ -59,7 +59,8 @@ export async function startGateway(config: Config, logger: Logger, registry?: Re
 
   const publish = async (topic: string, record: GatewayRecord) => {
     const send = producer.send({ topic, acks: -1, timeout: timeoutMs, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
-    const [written] = await within(send, timeoutMs + 1_000, 'the Kafka acknowledgement');
+    // The answer's deadline is the setting itself: a sender such as Shopify gives up at its own (5 s).
+    const [written] = await within(send, timeoutMs, 'the Kafka acknowledgement');
     return { partition: written!.partition, offset: written!.baseOffset ?? written!.offset ?? '' };
   };
   const app = await buildGatewayApp({
@@ -73,6 +74,7 @@ export async function startGateway(config: Config, logger: Logger, registry?: Re
     rateLimitRedis,
     maxInFlight: config.gateway.maxInFlight,
     retryAfterSeconds: config.gateway.retryAfterSeconds,
+    providers: config.gateway.providers,
     openapi: gatewayOpenApi(VERSION),
     ready: () => true,
     logger: log,

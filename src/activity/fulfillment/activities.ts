@@ -2,9 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AvroPublisher } from '../../avro/publisher.ts';
 import type { OrderStatusValue, RiskDecisionRecord } from '../../avro/schemas.ts';
 import type { RiskDecision } from '../../contract/workflows.ts';
+import { minorUnitDigits, toMinorUnits } from '../../contract/money.ts';
 import { RECENT_READ_MS, type StorefrontClient } from '../storefront/client.ts';
-
-const toMinorUnits = (amount: number) => Math.round(amount * 100);
 
 const RISK_DECISIONS: Record<RiskDecision['decision'], RiskDecisionRecord['decision']> = {
   passed: 'PASSED',
@@ -54,8 +53,9 @@ export function createFulfillmentActivities(deps: { storefront: StorefrontClient
         fulfillmentId: input.fulfillmentId,
         customer: { id: customer.id, name: customer.name, email: customer.email },
         shippingAddress: order.shippingAddress,
-        lines: order.lines.map((line) => ({ sku: line.sku, quantity: line.quantity, unitPriceMinor: toMinorUnits(line.unitPrice) })),
+        lines: order.lines.map((line) => ({ sku: line.sku, quantity: line.quantity, unitPriceMinor: toMinorUnits(line.unitPrice, order.currency) })),
         currency: order.currency,
+        minorUnitDigits: minorUnitDigits(order.currency),
         paymentReference: input.paymentReference,
         eventTime: Date.now(),
         reprocessOf: input.reprocessOf ?? null,

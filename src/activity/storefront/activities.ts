@@ -1,13 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { isCurrency, minorUnitDigits, sameAmount } from '../../contract/money.ts';
 import { RECENT_READ_MS, type StorefrontClient } from './client.ts';
 
 export interface OrderValidation {
   valid: boolean;
   reasons: string[];
 }
-
-/** Totals agree when they match to the cent. */
-const sameAmount = (a: number, b: number) => Math.round(a * 100) === Math.round(b * 100);
 
 export function createStorefrontActivities(deps: { storefront: StorefrontClient }) {
   const { storefront } = deps;
@@ -22,8 +20,12 @@ export function createStorefrontActivities(deps: { storefront: StorefrontClient 
         if (!products[index]) reasons.push(`unknown SKU ${line.sku}`);
         if (line.quantity <= 0) reasons.push(`quantity of ${line.sku} must be above 0, is ${line.quantity}`);
       });
-      const computed = order.lines.reduce((sum, line) => sum + line.quantity * line.unitPrice, 0);
-      if (!sameAmount(computed, order.total)) reasons.push(`total ${order.total} does not match the lines (${computed.toFixed(2)})`);
+      if (!isCurrency(order.currency)) reasons.push(`currency ${order.currency} is not an ISO 4217 code`);
+      else {
+        // Totals agree when they are the same count of the currency's minor units.
+        const computed = order.lines.reduce((sum, line) => sum + line.quantity * line.unitPrice, 0);
+        if (!sameAmount(computed, order.total, order.currency)) reasons.push(`total ${order.total} does not match the lines (${computed.toFixed(minorUnitDigits(order.currency))})`);
+      }
       if (order.lines.length === 0) reasons.push('order has no lines');
       return { valid: reasons.length === 0, reasons };
     },
