@@ -25,6 +25,8 @@ export interface SendOptions {
   nowMs?: number;
   /** Sign these bytes instead of the body sent: a body changed after signing. */
   signAs?: string | Buffer;
+  /** A signature header made elsewhere (by the Stripe SDK, say), sent as it is. */
+  signature?: string;
 }
 
 /**
@@ -36,7 +38,8 @@ export function webhookSender(baseUrl: string, secrets: Partial<Record<SourceNam
     const scheme = WEBHOOK_SOURCES[source].signature;
     const secret = options.secret === undefined ? secrets[source] : options.secret;
     const headers: Record<string, string> = { 'content-type': webhook.contentType, ...webhook.headers };
-    if (secret) headers[scheme.header] = signatureHeader(scheme, secret, options.signAs ?? webhook.body, options.nowMs);
+    if (options.signature !== undefined) headers[scheme.header] = options.signature;
+    else if (secret) headers[scheme.header] = signatureHeader(scheme, secret, options.signAs ?? webhook.body, options.nowMs);
     const response = await fetch(`${baseUrl}${WEBHOOK_SOURCES[source].path}`, { method: 'POST', headers, body: webhook.body });
     const text = await response.text();
     let json: Record<string, unknown>;
@@ -63,7 +66,7 @@ export function binaryWebhook(event: CloudEvent): Webhook {
   return { body: JSON.stringify(event.data), contentType: JSON_BODY, headers };
 }
 
-/** A Shopify-style order webhook: the topic and delivery id in headers, the order as the body. */
+/** An order webhook in this project's own shape: Shopify's topic and delivery headers, our order data as the body. */
 export function shopifyOrderWebhook(order: OrderData, topic: 'orders/create' | 'orders/updated' = 'orders/create', deliveryId: string = randomUUID()): Webhook {
   return {
     body: JSON.stringify(order),
@@ -74,7 +77,7 @@ export function shopifyOrderWebhook(order: OrderData, topic: 'orders/create' | '
 
 const STRIPE_TYPES = { 'payment.authorized': 'payment_intent.amount_capturable_updated', 'payment.captured': 'payment_intent.succeeded', 'payment.failed': 'payment_intent.payment_failed', 'payment.pending': 'payment_intent.processing' } as const;
 
-/** A Stripe-style payment event: the payment as data.object. */
+/** A payment event in this project's own shape: a Stripe event envelope, our payment data as data.object. */
 export function stripePaymentWebhook(
   type: keyof typeof STRIPE_TYPES,
   payment: { orderId: string; paymentId: string; amount: number; currency: string },

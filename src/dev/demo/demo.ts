@@ -5,16 +5,13 @@ import { required, type Config } from '../../config/config.ts';
 import { dlqTopicFor } from '../../ingest/dead-letter.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { collectTopic, createIdempotentProducer, createKafka, type TopicCollector as Collector } from '../../kafka/client.ts';
-import { cloudEvent, orderEvent, paymentEventFor, toRecord, type KafkaRecord } from '../standins/events.ts';
+import type { KafkaRecord } from '../standins/events.ts';
+import { demoEvents, demoPoison, KINDS, POISON_HEADER, reprocessCommand, reviewCommand } from './demo-events.ts';
 import { seededOrder } from '../standins/seed.ts';
 import { webhookSender } from '../webhook-sender.ts';
 import { STRUCTURED } from '../../gateway/http-binding.ts';
 import { loadSourceSecrets } from '../../gateway/secrets.ts';
 import { SOURCE_NAMES, WEBHOOK_SOURCES } from '../../gateway/sources.ts';
-
-type Kind = 'payment-first' | 'duplicates' | 'invalid-then-corrected' | 'pending-payment' | 'high-risk' | 'payment-retry' | 'normal';
-const KINDS: Kind[] = ['normal', 'payment-first', 'duplicates', 'invalid-then-corrected', 'pending-payment', 'high-risk', 'payment-retry', 'normal'];
-const POISON_HEADER = 'x-demo-poison';
 
 export interface DemoOptions {
   orders: number;
@@ -108,15 +105,9 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
     produced += records.length;
   };
 
-  const poison: { topic: string; record: KafkaRecord }[] = [
-    { topic: topics.orderEvents, record: { key: `ORD-demo-${runId}-p0`, value: '{"specversion":"1.0","id":' } },
-    { topic: topics.orderEvents, record: toRecord({ ...orderEvent('order.created', `ORD-demo-${runId}-p1`), type: 'order.teleported' as never }) },
-    { topic: topics.paymentEvents, record: { ...toRecord(paymentEventFor('payment.authorized', `ORD-demo-${runId}-p2`, 'PAY-x')), key: '' } },
-    { topic: topics.paymentEvents, record: toRecord(cloudEvent('payment.captured', `ORD-demo-${runId}-p3`, { orderId: `ORD-demo-${runId}-p3`, amount: 'lots' })) },
-  ]
+  const poison = demoPoison(runId, topics)
     // Over HTTP there is no key to leave out: the gateway keys each event by its order id.
-    .filter((entry) => !gateway || entry.record.key !== '')
-    .map((entry, k) => ({ ...entry, record: { ...entry.record, headers: { ...entry.record.headers, [POISON_HEADER]: `${runId}-${k}` } } }));
+    .filter((entry) => !gateway || entry.record.key !== '');
 
   // The progress loop looks every half second: decode each message once, not once per look.
   const decodedOnce = new WeakMap<object, Promise<unknown>>();
@@ -142,20 +133,19 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
     for (const record of statuses) {
       if (record?.status !== 'IN_REVIEW' || reviewed.has(record.orderId) || !ids.has(record.orderId)) continue;
       reviewed.add(record.orderId);
-      await send(topics.supportCommands, [toRecord(cloudEvent('order.review', record.orderId, { orderId: record.orderId, decision: 'approve', reviewer: 'demo' }))]);
+      await send(topics.supportCommands, [reviewCommand(record.orderId)]);
     }
     for (const record of statuses.filter((r) => r?.status === 'INVALID')) {
       if (!record || corrected.has(record.orderId) || !ids.has(record.orderId)) continue;
       corrected.add(record.orderId);
       // Support fixes the order in the commerce app, then asks for it to be processed again.
       await put(`${storefront}/orders/${record.orderId}`, seededOrder(record.orderId));
-      await send(topics.supportCommands, [toRecord(cloudEvent('order.reprocess', record.orderId, { orderId: record.orderId, reason: 'quantity fixed by support', requestedBy: 'demo' }))]);
+      await send(topics.supportCommands, [reprocessCommand(record.orderId)]);
     }
   };
 
   for (const [n, { orderId, kind }] of orders.entries()) {
-    const order = toRecord(orderEvent('order.created', orderId));
-    const payment = toRecord(paymentEventFor(kind === 'pending-payment' ? 'payment.pending' : 'payment.authorized', orderId, `PAY-${orderId}`));
+    const events = demoEvents(orderId, kind);
     if (kind === 'invalid-then-corrected') {
       const seeded = seededOrder(orderId)!;
       await put(`${storefront}/orders/${orderId}`, { ...seeded, lines: [{ ...seeded.lines[0]!, quantity: 0 }, ...seeded.lines.slice(1)] });
@@ -164,14 +154,14 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
     if (kind === 'payment-retry') {
       // The first card is declined; the customer pays again with another one.
       await put(`${provider}/payments/PAY-${orderId}`, { orderId, status: 'failed', reason: 'card declined' });
-      await send(topics.orderEvents, [order]);
-      await send(topics.paymentEvents, [toRecord(paymentEventFor('payment.failed', orderId, `PAY-${orderId}`)), toRecord(paymentEventFor('payment.authorized', orderId, `PAY-${orderId}-2`))]);
+      await send(topics.orderEvents, events.orders);
+      await send(topics.paymentEvents, events.payments);
     } else if (kind === 'payment-first') {
-      await send(topics.paymentEvents, [payment]);
-      await send(topics.orderEvents, [order]);
+      await send(topics.paymentEvents, events.payments);
+      await send(topics.orderEvents, events.orders);
     } else {
-      await send(topics.orderEvents, kind === 'duplicates' ? [order, order] : [order]);
-      await send(topics.paymentEvents, kind === 'duplicates' ? [payment, payment] : [payment]);
+      await send(topics.orderEvents, events.orders);
+      await send(topics.paymentEvents, events.payments);
     }
     if (n % 5 === 4 && poison.length > 0) {
       const next = poison[(n - 4) / 5];

@@ -2,6 +2,7 @@ import type { IHeaders } from 'kafkajs';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { DLQ_HEADERS, dlqTopicFor } from '../../../src/ingest/dead-letter.ts';
 import { cloudEvent, orderEvent, paymentEventFor, toRecord, type KafkaRecord } from '../../../src/dev/standins/events.ts';
+import { poisonCorpus } from '../../fixtures/event-corpus.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { uncommitted } from '../../support/offsets.ts';
 import { readTopic } from '../../support/topics.ts';
@@ -21,18 +22,7 @@ test('poison messages of every kind go to the DLQ with their reason, the good on
   const topic = service.config.topics.orderEvents;
   const good = (n: number) => toRecord(orderEvent('order.created', service.orderId(`good-${n}`)));
   const valid = orderEvent('order.created', service.orderId('poison'));
-  const poison: { reason: string; record: KafkaRecord | { key: null; value: string } }[] = [
-    { reason: 'malformed-json', record: { key: valid.subject, value: '{"specversion": "1.0", "id": ' } },
-    // A broken quote right before the customer's details: the JSON parser's own message would quote them.
-    { reason: 'malformed-json', record: { key: valid.subject, value: JSON.stringify(valid).replace(`"${valid.data.customer.email}"`, valid.data.customer.email) } },
-    { reason: 'invalid-envelope', record: { key: valid.subject, value: JSON.stringify({ ...valid, specversion: undefined }) } },
-    { reason: 'schema-invalid', record: { key: valid.subject, value: JSON.stringify({ ...valid, data: { ...valid.data, lines: 'three socks' } }) } },
-    { reason: 'unknown-type', record: { key: valid.subject, value: JSON.stringify({ ...valid, type: 'order.exploded' }) } },
-    { reason: 'missing-subject', record: { key: valid.subject, value: JSON.stringify({ ...valid, subject: undefined }) } },
-    { reason: 'missing-key', record: { key: null, value: JSON.stringify(valid) } },
-    { reason: 'key-subject-mismatch', record: { key: 'ORD-someone-else', value: JSON.stringify(valid) } },
-    { reason: 'too-large', record: { key: valid.subject, value: JSON.stringify({ ...valid, padding: 'x'.repeat(MAX_EVENT_BYTES) }) } },
-  ];
+  const poison = poisonCorpus(valid, MAX_EVENT_BYTES);
   const records = poison.flatMap(({ record }, n) => [good(n), { ...record, headers: { 'x-test-case': String(n) } }]);
   records.push(good(poison.length));
   await service.produce(topic, records as KafkaRecord[]);

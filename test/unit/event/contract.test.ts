@@ -9,6 +9,7 @@ import { decodeEvent } from '../../../src/event/envelope.ts';
 import { EventProcessingError } from '../../../src/event/errors.ts';
 import { eventJsonSchema, eventSchemaFile } from '../../../src/event/json-schemas.ts';
 import { orderEvent, paymentEventFor, toRecord, cloudEvent } from '../../../src/dev/standins/events.ts';
+import { contractCases } from '../../fixtures/event-corpus.ts';
 
 const types = Object.keys(EVENT_DATA_SCHEMAS) as EventType[];
 const asMessage = (record: { key: string | null; value: string; headers?: Record<string, string> }) => ({
@@ -56,18 +57,7 @@ describe('decodeEvent', () => {
     }
   };
 
-  test.each([
-    ['a valid structured event', { key: valid.subject, value: JSON.stringify(valid) }, 'accepted'],
-    ['a value that is not JSON', { key: valid.subject, value: 'not json' }, 'malformed-json'],
-    ['a JSON array', { key: valid.subject, value: '[]' }, 'invalid-envelope'],
-    ['a wrong specversion', { key: valid.subject, value: JSON.stringify({ ...valid, specversion: '0.3' }) }, 'invalid-envelope'],
-    ['no subject', { key: valid.subject, value: JSON.stringify({ ...valid, subject: undefined }) }, 'missing-subject'],
-    ['no key', { key: null, value: JSON.stringify(valid) }, 'missing-key'],
-    ['a key that is another order', { key: 'ORD-other', value: JSON.stringify(valid) }, 'key-subject-mismatch'],
-    ['an unknown type', { key: valid.subject, value: JSON.stringify({ ...valid, type: 'order.teleported' }) }, 'unknown-type'],
-    ['data of the wrong shape', { key: valid.subject, value: JSON.stringify({ ...valid, data: { orderId: valid.subject } }) }, 'schema-invalid'],
-    ['data for another order', { key: valid.subject, value: JSON.stringify({ ...valid, data: { ...valid.data, orderId: 'ORD-other' } }) }, 'schema-invalid'],
-  ])('%s: %s', (_name, record, expected) => {
+  test.each(contractCases(valid))('%s: %s', (_name, record, expected) => {
     expect(reasonOf(record)).toBe(expected);
   });
 
