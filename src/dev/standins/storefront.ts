@@ -1,6 +1,6 @@
 import { faultInjection } from './faults.ts';
 import { serveJson, type RunningStandin, type StandinReply, type StandinRequest } from './http-server.ts';
-import { seededCustomer, seededOrder, seededProduct, type SeedOrder } from './seed.ts';
+import { seededCustomer, seededOrder, seededProduct, type SeedCustomer, type SeedOrder, type SeedProduct } from './seed.ts';
 
 export interface StorefrontStandinOptions {
   port?: number;
@@ -23,13 +23,16 @@ export interface StorefrontStats {
 }
 
 /**
- * A faithful stand-in for the commerce app's API: seeded products, customers and orders, orders
- * that can be replaced (a correction), stock with idempotent reservations, customer notifications,
+ * A faithful stand-in for the commerce app's API: seeded products, customers and orders, any of
+ * which can be put (a correction, or a shop's own catalogue), stock with idempotent reservations, customer notifications,
  * and a rate limit it enforces with 429 + Retry-After. `/_stats` and `/_notifications` are for tests
  * and the demo; they are neither limited nor counted.
  */
 export async function startStorefrontStandin(options: StorefrontStandinOptions): Promise<RunningStandin & { stats: () => StorefrontStats }> {
   const orders = new Map<string, SeedOrder>();
+  // Beside the seeded ones: what a shop holds that the seed doesn't (a Shopify order's products and customer).
+  const products = new Map<string, SeedProduct>();
+  const customers = new Map<string, SeedCustomer>();
   const stock = new Map<string, number>();
   const reservations = new Map<string, { reservationId: string; orderId: string; lines: { sku: string; quantity: number }[]; released: boolean }>();
   const notifications = new Map<string, { orderId: string; template: string; at: string }>();
@@ -39,6 +42,7 @@ export async function startStorefrontStandin(options: StorefrontStandinOptions):
   const initialStock = options.initialStock ?? 1_000_000;
   const stockOf = (sku: string) => stock.get(sku) ?? initialStock;
   const orderOf = (orderId: string) => orders.get(orderId) ?? seededOrder(orderId);
+  const productOf = (sku: string) => products.get(sku) ?? seededProduct(sku);
   const found = (body: unknown): StandinReply => (body === undefined ? { status: 404, body: { error: 'not found' } } : { status: 200, body });
 
   /** Counted by arrival on a monotonic clock: a wall clock stepped by NTP would stretch or shrink the window. */
@@ -80,9 +84,17 @@ export async function startStorefrontStandin(options: StorefrontStandinOptions):
       orders.set(id, { ...(body as SeedOrder), orderId: id });
       return { status: 200, body: orders.get(id) };
     }
-    if (resource === 'customers' && id && method === 'GET') return found(seededCustomer(id));
-    if (resource === 'products' && id && method === 'GET') return found(seededProduct(id));
-    if (resource === 'inventory' && id && method === 'GET') return found(seededProduct(id) && { sku: id, available: stockOf(id) });
+    if (resource === 'customers' && id && method === 'GET') return found(customers.get(id) ?? seededCustomer(id));
+    if (resource === 'customers' && id && method === 'PUT') {
+      customers.set(id, { ...(body as SeedCustomer), id });
+      return { status: 200, body: customers.get(id) };
+    }
+    if (resource === 'products' && id && method === 'GET') return found(productOf(id));
+    if (resource === 'products' && id && method === 'PUT') {
+      products.set(id, { ...(body as SeedProduct), sku: id });
+      return { status: 200, body: products.get(id) };
+    }
+    if (resource === 'inventory' && id && method === 'GET') return found(productOf(id) && { sku: id, available: stockOf(id) });
     if (resource === 'inventory' && id && method === 'PUT') {
       stock.set(id, (body as { available: number }).available);
       return { status: 200, body: { sku: id, available: stockOf(id) } };
