@@ -104,7 +104,11 @@ export const stripeMapping: ProviderMapping = {
     const event = asRecord(body);
     if (typeof event.id !== 'string' || event.id.length === 0) throw refuse('id', 'the provider event id is required');
     if (typeof event.type !== 'string' || event.type.length === 0) throw refuse('type', 'the provider event type is required');
-    if (!Object.hasOwn(STRIPE_TYPES, event.type)) return { ignored: event.type };
+    // Only Stripe's own events (`"object": "event"`) are ignored for their type; any other body of an unknown type is a sender's bug.
+    if (!Object.hasOwn(STRIPE_TYPES, event.type)) {
+      if (event.object === 'event') return { ignored: event.type };
+      throw refuse('type', `expected one of ${Object.keys(STRIPE_TYPES).join(', ')}`);
+    }
     const type = STRIPE_TYPES[event.type]!;
     const created = typeof event.created === 'number' && Number.isInteger(event.created) && event.created > 0 ? new Date(event.created * 1_000) : undefined;
     const time = created && !Number.isNaN(created.getTime()) ? created.toISOString() : undefined;

@@ -57,3 +57,22 @@ test('the order-status schema of the risk-check change (IN_REVIEW, an optional r
   const read = reader.createResolver(writer);
   expect(reader.fromBuffer(writer.toBuffer(record), read)).toMatchObject({ orderId: 'ORD-1', status: 'UNKNOWN', reasons: ['new customer'] });
 });
+
+test("the fulfilment schema with minorUnitDigits (money by ISO 4217) is a FULL-compatible successor; a record written before it reads as 2, the scale it was written in", async () => {
+  const url = inject('stack').schemaRegistryUrl;
+  const registry = new SchemaRegistry({ host: url });
+  const subject = subjectFor(uniqueName('compat.fulfillment-digits'));
+  const current = JSON.parse(readAvroSchema('FulfillmentOrder')) as AvroRecord;
+  const before = { ...current, fields: current.fields.filter((field) => field.name !== 'minorUnitDigits') };
+  expect(before.fields).toHaveLength(current.fields.length - 1);
+  const register = (schema: AvroRecord) => registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility: COMPATIBILITY.FULL });
+  await register(before);
+  expect((await register(current)).id).toBeGreaterThan(0);
+  const old = { orderId: 'ORD-1', fulfillmentId: 'ful-1', customer: { id: 'C', name: 'N', email: 'e@example.com' }, shippingAddress: { line1: 'l', city: 'c', postalCode: 'p', country: 'DE' }, lines: [{ sku: 'S', quantity: 1, unitPriceMinor: 1999 }], currency: 'EUR', paymentReference: 'r', eventTime: 1_700_000_000_000, reprocessOf: null };
+  const oldWriter = avro.Type.forSchema(before as avro.Schema);
+  const newReader = avro.Type.forSchema(current as avro.Schema);
+  expect(newReader.fromBuffer(oldWriter.toBuffer(old), newReader.createResolver(oldWriter))).toMatchObject({ minorUnitDigits: 2, lines: [{ unitPriceMinor: 1999 }] });
+  // And an old reader skips the new field: a yen record still decodes, its price in yen.
+  const yen = { ...old, currency: 'JPY', minorUnitDigits: 0, lines: [{ sku: 'S', quantity: 1, unitPriceMinor: 1665 }] };
+  expect(oldWriter.fromBuffer(newReader.toBuffer(yen), oldWriter.createResolver(newReader))).toMatchObject({ currency: 'JPY', lines: [{ unitPriceMinor: 1665 }] });
+});

@@ -122,7 +122,9 @@ test(`${RUNS} random and mutated webhooks: no crash, no 5xx but 503, nothing inv
       if (r.signing === 'garbage') webhook.headers = { ...webhook.headers, 'x-shopify-hmac-sha256': '=', 'stripe-signature': 't=x,v1=zz', 'x-signature-256': 'sha256=' };
       const answer = await send(r.target ?? r.source, webhook, r.signing === 'garbage' ? { secret: null } : options);
       statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-      expect([202, 400, 401, 413, 415, 503], `${answer.status} ${JSON.stringify(answer.json)}`).toContain(answer.status);
+      expect([200, 202, 400, 401, 413, 415, 503], `${answer.status} ${JSON.stringify(answer.json)}`).toContain(answer.status);
+      // 200 only for a signed provider event of a type the service doesn't handle: written nowhere.
+      if (answer.status === 200) expect(answer.json.status).toBe('ignored');
       if (answer.status === 202) accepted.push({ id: String(answer.json.id), topic: String(answer.json.topic) });
     }),
     { numRuns: RUNS, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31), verbose: 1 },

@@ -73,6 +73,7 @@ test('an order and its payment: validated, enriched, allocated, published as Avr
     shippingAddress: seeded.shippingAddress,
     lines: seeded.lines.map((line) => ({ sku: line.sku, quantity: line.quantity, unitPriceMinor: Math.round(line.unitPrice * 100) })),
     currency: 'EUR',
+    minorUnitDigits: 2,
     paymentReference: `ref-PAY-${orderId}`,
   });
   expect(status.fulfillmentId).toMatch(/^ful-/);

@@ -149,8 +149,10 @@ describe("Stripe's PaymentIntent (Stripe's OpenAPI fixture)", () => {
 
   test('charge.* and other types are ignored; an event without a type is refused', () => {
     expect(mapStripe(stripeEventBody('charge.succeeded', stripeCharge()))).toEqual({ ignored: 'charge.succeeded' });
-    expect(mapStripe({ id: 'evt_1', type: 'customer.created', data: { object: { object: 'customer', id: 'cus_1' } } })).toEqual({ ignored: 'customer.created' });
+    expect(mapStripe({ id: 'evt_1', object: 'event', type: 'customer.created', data: { object: { object: 'customer', id: 'cus_1' } } })).toEqual({ ignored: 'customer.created' });
     expect(refusal(() => mapStripe({ id: 'evt_1', data: {} })).fields[0]!.field).toBe('type');
+    // Not Stripe's (no `"object": "event"`): an unknown type is a sender's bug, refused.
+    expect(refusal(() => mapStripe({ id: 'evt_1', type: 'payment.captured', data: { object: {} } })).fields[0]!.field).toBe('type');
   });
 
   test('the own payment shape (no `object` discriminator) passes as it is, with its errors under data.object', () => {
