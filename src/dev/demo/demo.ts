@@ -105,9 +105,7 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
     produced += records.length;
   };
 
-  const poison = demoPoison(runId, topics)
-    // Over HTTP there is no key to leave out: the gateway keys each event by its order id.
-    .filter((entry) => !gateway || entry.record.key !== '');
+  const poison = demoPoison(runId, topics, { overHttp: gateway !== undefined });
 
   // The progress loop looks every half second: decode each message once, not once per look.
   const decodedOnce = new WeakMap<object, Promise<unknown>>();
