@@ -20,6 +20,10 @@ export interface LoadFigures {
   /** Cores used while the orders were offered and fulfilled: each process, and the whole machine. */
   cores: { temporal: number; worker: number; ingest: number; standins: number; machine: number };
   workerPeakRssMb: number;
+  /** The Temporal server's CPU while the orders ran, per order fulfilled. */
+  temporalCpuMsPerOrder: number;
+  /** The orders offered, for a look at their workflows. */
+  orderIds: string[];
   /** What held the rate: the storefront limit, the CPU, or neither (offered below saturation). */
   bound: string;
 }
@@ -67,7 +71,8 @@ export async function ordersUnderLoad(
     });
     const before = await usage();
     // Two events an order: its order.created and its payment.authorized.
-    await produceAtRate(bench.producer, orderStream(config, Array.from({ length: count }, (_, i) => `ORD-${id}-${i}`)), offeredPerSecond * 2);
+    const orderIds = Array.from({ length: count }, (_, i) => `ORD-${id}-${i}`);
+    await produceAtRate(bench.producer, orderStream(config, orderIds), offeredPerSecond * 2);
     await until(async () => collector.messages.length, (n) => n >= count, 300_000, `all ${count} orders fulfilled`, 500);
     const after = await usage();
     const wall = (after.at - before.at) / 1_000;
@@ -118,6 +123,8 @@ export async function ordersUnderLoad(
       storefront429: stats.rejected,
       cores,
       workerPeakRssMb,
+      temporalCpuMsPerOrder: ((after.temporal - before.temporal) * 1_000) / Math.max(1, firstByOrder.size),
+      orderIds,
       bound,
     };
   } finally {
