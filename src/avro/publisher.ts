@@ -67,6 +67,18 @@ export class AvroPublisher {
     await this.publish('OrderStatusChanged', this.topics.orderStatus, record.orderId, record);
   }
 
+  /** The fulfilment record and the order's status in one produce request: one round trip, one retry for both. */
+  async publishFulfillmentAndStatus(fulfillment: FulfillmentOrderRecord, status: OrderStatusChangedRecord): Promise<void> {
+    const ids = await this.registerSchemas();
+    const [fulfillmentValue, statusValue] = await Promise.all([this.registry.encode(ids.FulfillmentOrder, fulfillment), this.registry.encode(ids.OrderStatusChanged, status)]);
+    await this.producer.sendBatch({
+      topicMessages: [
+        { topic: this.topics.fulfillment, messages: [{ key: fulfillment.orderId, value: fulfillmentValue }] },
+        { topic: this.topics.orderStatus, messages: [{ key: status.orderId, value: statusValue }] },
+      ],
+    });
+  }
+
   private async publish(name: AvroSchemaName, topic: string, key: string, record: object): Promise<void> {
     const id = (await this.registerSchemas())[name];
     const value = await this.registry.encode(id, record);

@@ -70,6 +70,12 @@ export const PATCHES = {
   riskCheck: 'risk-check',
   /** v2: a failed payment waits for the customer to pay again, within a window, instead of ending the order. */
   paymentRetry: 'payment-retry',
+  /**
+   * v3: fewer round trips through Temporal: the order is validated and enriched in one activity, its
+   * fulfilment and COMPLETED status are published together, and a payment is confirmed and reported
+   * in one. A run that takes it takes v2's changes too, without their markers.
+   */
+  fewerSteps: 'fewer-steps',
 } as const;
 
 export type OrderStage =
@@ -174,6 +180,25 @@ export interface OrderWorkflowInput {
   settings: OrderWorkflowSettings;
   /** Set when an operator's replay or a support request runs a closed order again. */
   reprocessOf?: ReprocessOf;
+}
+
+/** What the provider's API says of a payment (its source of truth, not the webhook). */
+export interface SettledPayment {
+  status: 'pending' | 'authorized' | 'captured' | 'failed';
+  amount: number;
+  reference?: string;
+  reason?: string;
+}
+
+export type PaymentReport =
+  | { orderId: string; outcome: 'validated'; eventId: string; paymentId: string; reference: string; amount: number }
+  | { orderId: string; outcome: 'failed'; eventId: string; paymentId: string; reason: string };
+
+/** The report of a settled payment to its order; its event id derives from the webhook's, so a retried report is applied once. */
+export function paymentReport(orderId: string, event: { eventId: string; paymentId: string }, settled: SettledPayment): PaymentReport {
+  return settled.status === 'authorized' || settled.status === 'captured'
+    ? { orderId, outcome: 'validated', eventId: `${event.eventId}:validated`, paymentId: event.paymentId, reference: settled.reference ?? event.paymentId, amount: settled.amount }
+    : { orderId, outcome: 'failed', eventId: `${event.eventId}:failed`, paymentId: event.paymentId, reason: settled.reason ?? 'payment failed' };
 }
 
 export interface PaymentWorkflowInput {

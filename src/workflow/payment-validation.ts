@@ -1,6 +1,6 @@
 import { ActivityFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { PaymentActivities } from '../activity/payment/activities.ts';
-import { CHANGE_DEFAULTS, PATCHES, paymentEvent, paymentStatusQuery, type PaymentEventSignal, type PaymentStatusView, type PaymentWorkflowInput } from '../contract/workflows.ts';
+import { CHANGE_DEFAULTS, PATCHES, paymentEvent, paymentReport, paymentStatusQuery, type PaymentEventSignal, type PaymentStatusView, type PaymentWorkflowInput, type SettledPayment } from '../contract/workflows.ts';
 import { appliesOnce } from './applied-events.ts';
 import { ACTIVITY_OPTIONS } from './order-activities.ts';
 
@@ -21,7 +21,9 @@ export async function PaymentValidationWorkflow(input: PaymentWorkflowInput): Pr
   });
 
   // Decided once per run, as in the order workflow (see the versions comment there).
-  const paymentRetry = patched(PATCHES.paymentRetry);
+  // v3 (as in the order workflow): a run that takes it takes v2's change too, with one marker.
+  const fewerSteps = patched(PATCHES.fewerSteps);
+  const paymentRetry = fewerSteps || patched(PATCHES.paymentRetry);
   const view: PaymentStatusView = { orderId, status: 'waiting', checks: 0, appliedEvents: [] };
   const inbox: PaymentEventSignal[] = [];
   const once = appliesOnce(view.appliedEvents);
@@ -37,7 +39,10 @@ export async function PaymentValidationWorkflow(input: PaymentWorkflowInput): Pr
     const event = inbox.shift()!;
     view.paymentId = event.paymentId;
     view.checks += 1;
-    let settled = await payment.getPaymentStatus({ paymentId: event.paymentId });
+    // v3: confirmed and, once settled, reported to the order in one activity.
+    let settled: SettledPayment & { reported?: boolean } = fewerSteps
+      ? await payment.settlePayment({ orderId, eventId: event.eventId, paymentId: event.paymentId })
+      : await payment.getPaymentStatus({ paymentId: event.paymentId });
 
     if (settled.status === 'pending') {
       view.status = 'pending';
@@ -60,25 +65,9 @@ export async function PaymentValidationWorkflow(input: PaymentWorkflowInput): Pr
       }
     }
 
-    if (settled.status === 'authorized' || settled.status === 'captured') {
-      await payment.reportPaymentToOrder({
-        orderId,
-        outcome: 'validated',
-        // Derived from the event, so a retried report is deduplicated by the order workflow.
-        eventId: `${event.eventId}:validated`,
-        paymentId: event.paymentId,
-        reference: settled.reference ?? event.paymentId,
-        amount: settled.amount,
-      });
-      view.status = 'validated';
-    } else {
-      await payment.reportPaymentToOrder({
-        orderId,
-        outcome: 'failed',
-        eventId: `${event.eventId}:failed`,
-        paymentId: event.paymentId,
-        reason: settled.reason ?? 'payment failed',
-      });
+    if (!settled.reported) await payment.reportPaymentToOrder(paymentReport(orderId, event, settled));
+    if (settled.status === 'authorized' || settled.status === 'captured') view.status = 'validated';
+    else {
       view.status = 'failed';
       if (paymentRetry) {
         (view.failed ??= []).push(event.paymentId);

@@ -43,9 +43,9 @@ async function replayAll(workflowBundleCode: Awaited<ReturnType<typeof workflowB
 test('every saved history, of every version, replays against the current workflow code', async () => {
   const results = await replayAll(await workflowBundle());
   const versions = new Set([...results.keys()].map((name) => name.split('/')[0]));
-  expect([...versions].sort()).toEqual(['v1', 'v2']);
-  // v1: the 7 kinds of order before the risk check; v2: the same 7 and 3 more, after it.
-  expect([...results.keys()].filter((name) => name.endsWith('.order.json')).length).toBeGreaterThanOrEqual(17);
+  expect([...versions].sort()).toEqual(['v1', 'v2', 'v3']);
+  // v1: the 7 kinds of order before the risk check; v2: the same 7 and 3 more, after it; v3: the 10 of v2, in fewer steps.
+  expect([...results.keys()].filter((name) => name.endsWith('.order.json')).length).toBeGreaterThanOrEqual(27);
   const failures = [...results].filter(([, result]) => result.error).map(([name, result]) => `${name}: ${result.error!.message}`);
   expect(failures).toEqual([]);
 });
@@ -63,21 +63,21 @@ async function editedWorkflows(edit: (source: string) => string) {
   return bundleWorkflowCode({ workflowsPath: path.join(dir, 'workflow', 'index.ts'), logger: quietBundler });
 }
 
-test('a change that is not replay-safe (a timer added before enrichment, unpatched) is reported as non-determinism', async () => {
-  const unsafe = await editedWorkflows((source) => source.replace("    run.enter('enriching');", "    await sleep('1 second');\n    run.enter('enriching');").replace('setHandler }', 'setHandler, sleep }'));
+test('a change that is not replay-safe (a timer added before the wait for payment, unpatched) is reported as non-determinism', async () => {
+  const unsafe = await editedWorkflows((source) => source.replace("    run.enter('awaiting-payment');", "    await sleep('1 second');\n    run.enter('awaiting-payment');").replace('setHandler }', 'setHandler, sleep }'));
   const results = await replayAll(unsafe);
-  // Every order in the saved set reached enrichment; the payment workflow's histories are untouched by the edit.
+  // Every order in the saved set, of every version, reached the wait for payment; the payment workflow's histories are untouched by the edit.
   const orders = [...results].filter(([name]) => name.endsWith('.order.json'));
-  expect(orders.length).toBeGreaterThanOrEqual(17);
+  expect(orders.length).toBeGreaterThanOrEqual(27);
   for (const [name, result] of orders) expect(result.error, name).toBeInstanceOf(DeterminismViolationError);
   for (const [name, result] of results) if (name.endsWith('.payment.json')) expect(result.error, name).toBeUndefined();
 });
 
 test('the risk check is replay-safe because of its patch: taken regardless of patched(), v1 orders that reached allocation break', async () => {
-  const unpatched = await editedWorkflows((source) => source.replace('const riskCheck = patched(PATCHES.riskCheck);', 'const riskCheck = patched(PATCHES.riskCheck) || true;'));
+  const unpatched = await editedWorkflows((source) => source.replace('const riskCheck = fewerSteps || patched(PATCHES.riskCheck);', 'const riskCheck = fewerSteps || patched(PATCHES.riskCheck) || true;'));
   const results = await replayAll(unpatched);
   const allocatedV1 = ['normal', 'payment-first', 'invalid-then-corrected', 'cancelled-with-compensation', 'payment-pending-then-settled', 'reprocessed'].map((scenario) => `v1/${scenario}.order.json`);
   for (const name of allocatedV1) expect(results.get(name)?.error, name).toBeInstanceOf(DeterminismViolationError);
-  // v2 runs took the check anyway, and the v1 order whose payment failed never got as far.
-  for (const [name, result] of results) if (name.startsWith('v2/') || name === 'v1/payment-failed.order.json') expect(result.error, name).toBeUndefined();
+  // v2 and v3 runs took the check anyway, and the v1 order whose payment failed never got as far.
+  for (const [name, result] of results) if (name.startsWith('v2/') || name.startsWith('v3/') || name === 'v1/payment-failed.order.json') expect(result.error, name).toBeUndefined();
 });

@@ -15,6 +15,7 @@ import {
   orderWorkflowId,
   PAYMENT_WORKFLOW,
   paymentEvent,
+  paymentReport,
   paymentWorkflowId,
   type OrderReceivedSignal,
   type OrderWorkflowInput,
@@ -35,10 +36,13 @@ export interface ActivityCall {
   input: unknown;
 }
 
+/** v3's activities that do two steps in one: their doubles are made of the steps' doubles, and log those. */
+type Combined = 'checkOrder' | 'publishCompletion' | 'settlePayment';
+
 /** Doubles that succeed, as the real systems would for a valid, paid, in-stock order; tests override what they need. */
-export function activityDoubles(overrides: Partial<AllActivities> = {}): { activities: AllActivities; calls: ActivityCall[] } {
+export function activityDoubles(overrides: Partial<Omit<AllActivities, Combined>> = {}): { activities: AllActivities; calls: ActivityCall[] } {
   const calls: ActivityCall[] = [];
-  const defaults: AllActivities = {
+  const defaults: Omit<AllActivities, Combined> = {
     validateOrder: async () => ({ valid: true, reasons: [] }),
     enrichOrder: async () => ({ customerId: 'CUST-1', skus: ['SKU-0001'] }),
     reserveInventory: async ({ fulfillmentId }) => ({ reservationId: fulfillmentId }),
@@ -53,7 +57,7 @@ export function activityDoubles(overrides: Partial<AllActivities> = {}): { activ
     assessOrderRisk: async () => ({ score: 12, level: 'low', reasons: [] }),
   };
   const merged = { ...defaults, ...overrides };
-  const activities = Object.fromEntries(
+  const logged = Object.fromEntries(
     Object.entries(merged).map(([name, fn]) => [
       name,
       (input: unknown) => {
@@ -61,8 +65,24 @@ export function activityDoubles(overrides: Partial<AllActivities> = {}): { activ
         return (fn as (input: unknown) => Promise<unknown>)(input);
       },
     ]),
-  ) as unknown as AllActivities;
-  return { activities, calls };
+  ) as unknown as Omit<AllActivities, Combined>;
+  const combined: Pick<AllActivities, Combined> = {
+    checkOrder: async (orderId) => {
+      const validation = await logged.validateOrder(orderId);
+      return validation.valid ? { ...validation, enriched: await logged.enrichOrder(orderId) } : validation;
+    },
+    publishCompletion: async ({ risk, ...input }) => {
+      await logged.publishFulfillment(input);
+      await logged.publishOrderStatus({ orderId: input.orderId, status: 'COMPLETED', reasons: [], ...(risk ? { risk } : {}) });
+    },
+    settlePayment: async (input) => {
+      const settled = await logged.getPaymentStatus({ paymentId: input.paymentId });
+      if (settled.status === 'pending') return { ...settled, reported: false };
+      await logged.reportPaymentToOrder(paymentReport(input.orderId, input, settled));
+      return { ...settled, reported: true };
+    },
+  };
+  return { activities: { ...logged, ...combined }, calls };
 }
 
 export const permanent = (message: string) => ApplicationFailure.nonRetryable(message, 'TestDouble');

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AvroPublisher } from '../../avro/publisher.ts';
-import type { OrderStatusValue, RiskDecisionRecord } from '../../avro/schemas.ts';
+import type { FulfillmentOrderRecord, OrderStatusValue, RiskDecisionRecord } from '../../avro/schemas.ts';
 import type { RiskDecision } from '../../contract/workflows.ts';
 import { minorUnitDigits, toMinorUnits } from '../../contract/money.ts';
 import { RECENT_READ_MS, type StorefrontClient } from '../storefront/client.ts';
@@ -40,26 +40,47 @@ async function publishing(what: string, publish: () => Promise<void>): Promise<v
   }
 }
 
+interface FulfillmentInput {
+  orderId: string;
+  fulfillmentId: string;
+  paymentReference: string;
+  reprocessOf?: string;
+}
+
 export function createFulfillmentActivities(deps: { storefront: StorefrontClient; publisher: AvroPublisher }) {
+  /** What the fulfilment system gets, read from the storefront (the source of truth). */
+  async function fulfillmentRecord(input: FulfillmentInput): Promise<FulfillmentOrderRecord> {
+    const order = await deps.storefront.getOrder(input.orderId);
+    if (!order) throw ApplicationFailure.nonRetryable(`order ${input.orderId} disappeared from the storefront`, 'OrderMissing');
+    const customer = await deps.storefront.getCustomer(order.customerId, RECENT_READ_MS);
+    if (!customer) throw ApplicationFailure.nonRetryable(`customer ${order.customerId} does not exist`, 'CustomerMissing');
+    return {
+      orderId: order.orderId,
+      fulfillmentId: input.fulfillmentId,
+      customer: { id: customer.id, name: customer.name, email: customer.email },
+      shippingAddress: order.shippingAddress,
+      lines: order.lines.map((line) => ({ sku: line.sku, quantity: line.quantity, unitPriceMinor: toMinorUnits(line.unitPrice, order.currency) })),
+      currency: order.currency,
+      minorUnitDigits: minorUnitDigits(order.currency),
+      paymentReference: input.paymentReference,
+      eventTime: Date.now(),
+      reprocessOf: input.reprocessOf ?? null,
+    };
+  }
+
   return {
     /** Builds the fulfillment message from the storefront (the source of truth) and publishes it as Avro. */
-    async publishFulfillment(input: { orderId: string; fulfillmentId: string; paymentReference: string; reprocessOf?: string }): Promise<void> {
-      const order = await deps.storefront.getOrder(input.orderId);
-      if (!order) throw ApplicationFailure.nonRetryable(`order ${input.orderId} disappeared from the storefront`, 'OrderMissing');
-      const customer = await deps.storefront.getCustomer(order.customerId, RECENT_READ_MS);
-      if (!customer) throw ApplicationFailure.nonRetryable(`customer ${order.customerId} does not exist`, 'CustomerMissing');
-      await publishing(`fulfillment of ${order.orderId}`, () => deps.publisher.publishFulfillment({
-        orderId: order.orderId,
-        fulfillmentId: input.fulfillmentId,
-        customer: { id: customer.id, name: customer.name, email: customer.email },
-        shippingAddress: order.shippingAddress,
-        lines: order.lines.map((line) => ({ sku: line.sku, quantity: line.quantity, unitPriceMinor: toMinorUnits(line.unitPrice, order.currency) })),
-        currency: order.currency,
-        minorUnitDigits: minorUnitDigits(order.currency),
-        paymentReference: input.paymentReference,
-        eventTime: Date.now(),
-        reprocessOf: input.reprocessOf ?? null,
-      }));
+    async publishFulfillment(input: FulfillmentInput): Promise<void> {
+      const record = await fulfillmentRecord(input);
+      await publishing(`fulfillment of ${record.orderId}`, () => deps.publisher.publishFulfillment(record));
+    },
+
+    /** v3: the fulfillment message and the COMPLETED status in one publication (one activity, one produce request). */
+    async publishCompletion(input: FulfillmentInput & { risk?: RiskDecision }): Promise<void> {
+      const { risk, ...fulfillment } = input;
+      const record = await fulfillmentRecord(fulfillment);
+      const status = { orderId: record.orderId, status: 'COMPLETED' as const, reasons: [], time: record.eventTime, risk: risk ? riskRecord(risk) : null };
+      await publishing(`completion of ${record.orderId}`, () => deps.publisher.publishFulfillmentAndStatus(record, status));
     },
 
     async publishOrderStatus(input: { orderId: string; status: OrderStatusValue; reasons: string[]; risk?: RiskDecision }): Promise<void> {

@@ -1,18 +1,9 @@
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { activityInfo, log } from '@temporalio/activity';
-import { paymentFailed, paymentValidated, type PaymentFailedSignal, type PaymentValidatedSignal } from '../../contract/workflows.ts';
+import { paymentFailed, paymentReport, paymentValidated, type PaymentFailedSignal, type PaymentReport, type PaymentValidatedSignal, type SettledPayment } from '../../contract/workflows.ts';
 import type { PaymentProviderClient } from './client.ts';
 
-export interface SettledPayment {
-  status: 'pending' | 'authorized' | 'captured' | 'failed';
-  amount: number;
-  reference?: string;
-  reason?: string;
-}
-
-export type PaymentReport =
-  | { orderId: string; outcome: 'validated'; eventId: string; paymentId: string; reference: string; amount: number }
-  | { orderId: string; outcome: 'failed'; eventId: string; paymentId: string; reason: string };
+export type { PaymentReport, SettledPayment };
 
 /**
  * Delivers a payment result to the order workflow by signal-with-start, idempotent on the signal's
@@ -32,6 +23,21 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     if (!payment) return { status: 'failed', amount: 0, reason: `payment ${paymentId} is unknown to the provider` };
     if (payment.status === 'voided') return { status: 'failed', amount: payment.amount, reason: 'payment was voided' };
     return { status: payment.status, amount: payment.amount, reference: payment.reference, reason: payment.reason };
+  };
+
+  const report = async (result: PaymentReport): Promise<void> => {
+    const signal =
+      result.outcome === 'validated'
+        ? { name: paymentValidated.name, arg: { eventId: result.eventId, type: 'payment.validated', paymentId: result.paymentId, reference: result.reference, amount: result.amount } satisfies PaymentValidatedSignal }
+        : { name: paymentFailed.name, arg: { eventId: result.eventId, type: 'payment.failed', paymentId: result.paymentId, reason: result.reason } satisfies PaymentFailedSignal };
+    try {
+      const outcome = await deps.signalOrder(result.orderId, signal);
+      if (outcome === 'late') log.warn('order workflow already closed: payment result not delivered', { orderId: result.orderId, outcome: result.outcome });
+    } catch (error) {
+      const failure = error as Error & { retriable?: boolean };
+      if (failure.retriable === false) throw ApplicationFailure.nonRetryable(failure.message, 'SignalRejected');
+      throw ApplicationFailure.retryable(failure.message, 'TemporalUnavailable');
+    }
   };
 
   return {
@@ -58,19 +64,17 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
     },
 
     /** To the order workflow, which may not exist yet when the payment settles first. */
-    async reportPaymentToOrder(report: PaymentReport): Promise<void> {
-      const signal =
-        report.outcome === 'validated'
-          ? { name: paymentValidated.name, arg: { eventId: report.eventId, type: 'payment.validated', paymentId: report.paymentId, reference: report.reference, amount: report.amount } satisfies PaymentValidatedSignal }
-          : { name: paymentFailed.name, arg: { eventId: report.eventId, type: 'payment.failed', paymentId: report.paymentId, reason: report.reason } satisfies PaymentFailedSignal };
-      try {
-        const outcome = await deps.signalOrder(report.orderId, signal);
-        if (outcome === 'late') log.warn('order workflow already closed: payment result not delivered', { orderId: report.orderId, outcome: report.outcome });
-      } catch (error) {
-        const failure = error as Error & { retriable?: boolean };
-        if (failure.retriable === false) throw ApplicationFailure.nonRetryable(failure.message, 'SignalRejected');
-        throw ApplicationFailure.retryable(failure.message, 'TemporalUnavailable');
-      }
+    reportPaymentToOrder: report,
+
+    /**
+     * v3: confirm a payment with the provider and, once it has settled, report it to the order, in one
+     * activity. A pending payment is returned unreported: the workflow polls for it, then reports.
+     */
+    async settlePayment(input: { orderId: string; eventId: string; paymentId: string }): Promise<SettledPayment & { reported: boolean }> {
+      const settled = await lookup(input.paymentId);
+      if (settled.status === 'pending') return { ...settled, reported: false };
+      await report(paymentReport(input.orderId, input, settled));
+      return { ...settled, reported: true };
     },
   };
 }

@@ -9,9 +9,10 @@ import { randomPort } from '../../support/names.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 
 /**
- * A deploy of the risk-check change as operators do it: orders in flight on the v1 worker, the worker
- * replaced by today's `oms worker`, and those orders finish on the v1 path while new ones take v2.
- * The activity groups run in this process throughout; only the workflow worker changes.
+ * Deploys as operators do them: orders in flight on an old workflow worker (v1: before the risk
+ * check; v2: before fewer-steps), the worker replaced by today's `oms worker`, and those orders finish
+ * on their own path while new ones take today's. The activity groups run in this process throughout
+ * (today's activities serve every version); only the workflow worker changes.
  */
 let service: TestService;
 beforeAll(async () => {
@@ -36,29 +37,37 @@ async function listed(query: string, orderIds: string[]): Promise<string[]> {
   for await (const run of service.temporal.workflow.list({ query: mine })) if (ids.has(run.workflowId)) found.push(run.workflowId);
   return found.sort();
 }
-const markers = async (orderId: string) =>
-  (await service.temporal.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory()).events!.filter((e) => e.markerRecordedEventAttributes).length;
+const historyOf = async (orderId: string) => (await service.temporal.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory()).events!;
+const markers = async (orderId: string) => (await historyOf(orderId)).filter((e) => e.markerRecordedEventAttributes).length;
+const activitiesOf = async (orderId: string) => (await historyOf(orderId)).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((name): name is string => name !== undefined);
 
-test('orders started on the v1 worker finish on the v1 path after the worker is replaced by today\'s code; new orders take the risk check', { timeout: 180_000 }, async () => {
+/** A workflow worker running a frozen version's code on the orders queue, until `body` is done with it. */
+async function onOldWorker(fixture: string, body: () => Promise<void>): Promise<void> {
   const settings = temporalSettings(service.config);
   const connection = await NativeConnection.connect({ address: settings.address });
-  const v1 = await Worker.create({
+  const worker = await Worker.create({
     connection,
     namespace: settings.namespace,
     taskQueue: service.config.taskQueues.orders,
-    workflowsPath: fileURLToPath(new URL('../../fixtures/workflows-v1/index.ts', import.meta.url)),
+    workflowsPath: fileURLToPath(new URL(`../../fixtures/${fixture}/index.ts`, import.meta.url)),
     dataConverter: dataConverter(settings),
   });
-  const v1Running = v1.run();
-  const inFlight = [service.orderId('v1-a'), service.orderId('v1-b')];
+  const running = worker.run();
   try {
-    for (const orderId of inFlight) await produceOrder(orderId);
-    await until(async () => expect(await Promise.all(inFlight.map(stageOf))).toEqual(['awaiting-payment', 'awaiting-payment']));
+    await body();
   } finally {
-    v1.shutdown();
-    await v1Running;
+    worker.shutdown();
+    await running;
     await connection.close();
   }
+}
+
+test('orders started on the v1 worker finish on the v1 path after the worker is replaced by today\'s code; new orders take the risk check', { timeout: 180_000 }, async () => {
+  const inFlight = [service.orderId('v1-a'), service.orderId('v1-b')];
+  await onOldWorker('workflows-v1', async () => {
+    for (const orderId of inFlight) await produceOrder(orderId);
+    await until(async () => expect(await Promise.all(inFlight.map(stageOf))).toEqual(['awaiting-payment', 'awaiting-payment']));
+  });
   await until(async () => expect(await listed(V1_RUNS, inFlight)).toEqual(inFlight.map(orderWorkflowId).sort()));
 
   const port = randomPort();
@@ -81,11 +90,43 @@ test('orders started on the v1 worker finish on the v1 path after the worker is 
     }
     const v2Status = await service.orderStatus(fresh);
     expect(v2Status.risk).toMatchObject({ level: 'low', decision: 'passed' });
-    expect(await markers(fresh)).toBe(2);
+    // Today's runs take v3 (fewer-steps), which includes the risk check: one marker, not two.
+    expect(await markers(fresh)).toBe(1);
     await until(async () => expect(await listed(V1_RUNS, inFlight)).toEqual([]));
     expect(v2.output()).not.toMatch(/[Nn]ondeterminism/);
   } finally {
     v2.child.kill('SIGTERM');
     await v2.exited;
+  }
+});
+
+test("orders started on the v2 worker (before fewer-steps) finish on the v2 path after today's worker replaces it; new orders take fewer steps", { timeout: 180_000 }, async () => {
+  const inFlight = [service.orderId('v2-a'), service.orderId('v2-b')];
+  await onOldWorker('workflows-v2', async () => {
+    for (const orderId of inFlight) await produceOrder(orderId);
+    await until(async () => expect(await Promise.all(inFlight.map(stageOf))).toEqual(['awaiting-payment', 'awaiting-payment']));
+  });
+
+  const port = randomPort();
+  const today = spawnOms(['worker', '--queues', 'workflows'], { ...service.env, HTTP_PORT: port });
+  try {
+    await until(async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200));
+    const fresh = service.orderId('v3');
+    await produceOrder(fresh);
+    await until(async () => expect(await stageOf(fresh)).toBe('awaiting-payment'));
+    for (const orderId of [...inFlight, fresh]) await producePayment(orderId);
+    await until(async () => expect(await Promise.all([...inFlight, fresh].map(stageOf))).toEqual(['completed', 'completed', 'completed']));
+    for (const orderId of inFlight) {
+      // The v2 path to the end: its two markers, its seven activities.
+      expect(await markers(orderId), orderId).toBe(2);
+      expect(await activitiesOf(orderId), orderId).toEqual(['validateOrder', 'enrichOrder', 'assessOrderRisk', 'reserveInventory', 'publishFulfillment', 'notifyCustomer', 'publishOrderStatus']);
+      expect((await service.orderStatus(orderId)).history.map((step) => step.step), orderId).toEqual(expect.arrayContaining(['validate', 'enrich', 'risk', 'allocate', 'publish', 'notify']));
+    }
+    expect(await markers(fresh)).toBe(1);
+    expect(await activitiesOf(fresh)).toEqual(['checkOrder', 'assessOrderRisk', 'reserveInventory', 'publishCompletion', 'notifyCustomer']);
+    expect(today.output()).not.toMatch(/[Nn]ondeterminism/);
+  } finally {
+    today.child.kill('SIGTERM');
+    await today.exited;
   }
 });
