@@ -69,19 +69,22 @@ export class AvroPublisher {
 
   /** The fulfilment record and the order's status in one produce request: one round trip, one retry for both. */
   async publishFulfillmentAndStatus(fulfillment: FulfillmentOrderRecord, status: OrderStatusChangedRecord): Promise<void> {
-    const ids = await this.registerSchemas();
-    const [fulfillmentValue, statusValue] = await Promise.all([this.registry.encode(ids.FulfillmentOrder, fulfillment), this.registry.encode(ids.OrderStatusChanged, status)]);
+    const [fulfillmentMessage, statusMessage] = await Promise.all([this.message('FulfillmentOrder', fulfillment.orderId, fulfillment), this.message('OrderStatusChanged', status.orderId, status)]);
     await this.producer.sendBatch({
       topicMessages: [
-        { topic: this.topics.fulfillment, messages: [{ key: fulfillment.orderId, value: fulfillmentValue }] },
-        { topic: this.topics.orderStatus, messages: [{ key: status.orderId, value: statusValue }] },
+        { topic: this.topics.fulfillment, messages: [fulfillmentMessage] },
+        { topic: this.topics.orderStatus, messages: [statusMessage] },
       ],
     });
   }
 
   private async publish(name: AvroSchemaName, topic: string, key: string, record: object): Promise<void> {
+    await this.producer.send({ topic, messages: [await this.message(name, key, record)] });
+  }
+
+  /** A record in the wire format, under its subject's registered schema. */
+  private async message(name: AvroSchemaName, key: string, record: object): Promise<{ key: string; value: Buffer }> {
     const id = (await this.registerSchemas())[name];
-    const value = await this.registry.encode(id, record);
-    await this.producer.send({ topic, messages: [{ key, value }] });
+    return { key, value: await this.registry.encode(id, record) };
   }
 }

@@ -4,8 +4,8 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import { EventProcessingError } from '../event/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import { JSON_BODY, STRUCTURED, toGatewayRecord, type GatewayRecord, type IgnoredRequest } from './http-binding.ts';
-import type { ProviderOptions } from './provider.ts';
+import { JSON_BODY, STRUCTURED, toGatewayRecord, type GatewayRecord } from './http-binding.ts';
+import type { IgnoredEvent, ProviderOptions } from './provider.ts';
 import type { SourceSecrets } from './secrets.ts';
 import { verifySignature } from './signature.ts';
 import { SOURCE_NAMES, WEBHOOK_SOURCES, type SourceName } from './sources.ts';
@@ -110,7 +110,7 @@ export async function buildGatewayApp(options: GatewayAppOptions): Promise<Fasti
         return problem(reply, 401, verdict.reason, verdict.reason === 'stale-timestamp' ? `the signed timestamp is more than ${options.toleranceMs / 1_000} s from now` : `a valid ${source.signature.header} header is required`);
       }
 
-      let record: GatewayRecord | IgnoredRequest;
+      let record: GatewayRecord | IgnoredEvent;
       try {
         const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         record = toGatewayRecord(name, { headers: request.headers, body, mediaType }, options.maxEventBytes, options.providers);

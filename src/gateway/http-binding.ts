@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { parseJson, validateEvent, type InboundEvent } from '../event/envelope.ts';
 import { EventProcessingError, type FieldIssue } from '../event/errors.ts';
-import { DEFAULT_PROVIDER_OPTIONS, isIgnored, type ProviderOptions } from './provider.ts';
+import { DEFAULT_PROVIDER_OPTIONS, isIgnored, type IgnoredEvent, type ProviderOptions } from './provider.ts';
 import { sourceTypes, WEBHOOK_SOURCES, type SourceName } from './sources.ts';
 
 /** The media types a webhook may carry; anything else is refused with 415 before the body is read. */
@@ -28,11 +28,6 @@ function inSendersTerms(error: EventProcessingError, senderField: (field: string
   return new EventProcessingError(error.reason, error.retriable, message, { fields, cause: error });
 }
 
-/** A provider event of a type this service doesn't handle: answered 200, written nowhere. */
-export interface IgnoredRequest {
-  ignored: string;
-}
-
 /**
  * The CloudEvents HTTP binding, and the provider mappings, to the Kafka binding ingest reads:
  *   structured (application/cloudevents+json): the body is the record's value, as signed;
@@ -46,7 +41,7 @@ export function toGatewayRecord(
   request: { headers: IncomingHttpHeaders; body: Buffer; mediaType: string },
   maxEventBytes: number,
   options: ProviderOptions = DEFAULT_PROVIDER_OPTIONS,
-): GatewayRecord | IgnoredRequest {
+): GatewayRecord | IgnoredEvent {
   const { provider, ceSource } = WEBHOOK_SOURCES[source];
   let value = request.body;
   let headers: Record<string, string>;

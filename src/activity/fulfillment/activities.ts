@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { AvroPublisher } from '../../avro/publisher.ts';
-import type { FulfillmentOrderRecord, OrderStatusValue, RiskDecisionRecord } from '../../avro/schemas.ts';
+import type { FulfillmentOrderRecord, OrderStatusChangedRecord, OrderStatusValue, RiskDecisionRecord } from '../../avro/schemas.ts';
 import type { RiskDecision } from '../../contract/workflows.ts';
 import { minorUnitDigits, toMinorUnits } from '../../contract/money.ts';
 import { RECENT_READ_MS, type StorefrontClient } from '../storefront/client.ts';
@@ -12,6 +12,14 @@ const RISK_DECISIONS: Record<RiskDecision['decision'], RiskDecisionRecord['decis
   'review-timed-out': 'REVIEW_TIMED_OUT',
 };
 const riskRecord = (risk: RiskDecision): RiskDecisionRecord => ({ score: Math.round(risk.score), decision: RISK_DECISIONS[risk.decision], reviewer: risk.reviewer ?? null });
+
+interface StatusInput {
+  orderId: string;
+  status: OrderStatusValue;
+  reasons: string[];
+  risk?: RiskDecision;
+}
+const statusRecord = ({ risk, ...status }: StatusInput, time = Date.now()): OrderStatusChangedRecord => ({ ...status, time, risk: risk ? riskRecord(risk) : null });
 
 /**
  * kafkajs gives up on a retriable error (a refused connection, a timeout) by wrapping it in a
@@ -79,13 +87,12 @@ export function createFulfillmentActivities(deps: { storefront: StorefrontClient
     async publishCompletion(input: FulfillmentInput & { risk?: RiskDecision }): Promise<void> {
       const { risk, ...fulfillment } = input;
       const record = await fulfillmentRecord(fulfillment);
-      const status = { orderId: record.orderId, status: 'COMPLETED' as const, reasons: [], time: record.eventTime, risk: risk ? riskRecord(risk) : null };
+      const status = statusRecord({ orderId: record.orderId, status: 'COMPLETED', reasons: [], risk }, record.eventTime);
       await publishing(`completion of ${record.orderId}`, () => deps.publisher.publishFulfillmentAndStatus(record, status));
     },
 
-    async publishOrderStatus(input: { orderId: string; status: OrderStatusValue; reasons: string[]; risk?: RiskDecision }): Promise<void> {
-      const { risk, ...status } = input;
-      await publishing(`status of ${input.orderId}`, () => deps.publisher.publishOrderStatus({ ...status, time: Date.now(), risk: risk ? riskRecord(risk) : null }));
+    async publishOrderStatus(input: StatusInput): Promise<void> {
+      await publishing(`status of ${input.orderId}`, () => deps.publisher.publishOrderStatus(statusRecord(input)));
     },
   };
 }

@@ -149,18 +149,11 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
       await put(`${storefront}/orders/${orderId}`, { ...seeded, lines: [{ ...seeded.lines[0]!, quantity: 0 }, ...seeded.lines.slice(1)] });
     }
     if (kind === 'pending-payment') await put(`${provider}/payments/PAY-${orderId}`, { orderId, status: 'pending', settlesAs: 'authorized', lookupsUntilSettled: 2 });
-    if (kind === 'payment-retry') {
-      // The first card is declined; the customer pays again with another one.
-      await put(`${provider}/payments/PAY-${orderId}`, { orderId, status: 'failed', reason: 'card declined' });
-      await send(topics.orderEvents, events.orders);
-      await send(topics.paymentEvents, events.payments);
-    } else if (kind === 'payment-first') {
-      await send(topics.paymentEvents, events.payments);
-      await send(topics.orderEvents, events.orders);
-    } else {
-      await send(topics.orderEvents, events.orders);
-      await send(topics.paymentEvents, events.payments);
-    }
+    // The first card is declined; the customer pays again with another one.
+    if (kind === 'payment-retry') await put(`${provider}/payments/PAY-${orderId}`, { orderId, status: 'failed', reason: 'card declined' });
+    if (kind === 'payment-first') await send(topics.paymentEvents, events.payments);
+    await send(topics.orderEvents, events.orders);
+    if (kind !== 'payment-first') await send(topics.paymentEvents, events.payments);
     if (n % 5 === 4 && poison.length > 0) {
       const next = poison[(n - 4) / 5];
       if (next) await send(next.topic, [next.record]);
