@@ -142,6 +142,7 @@ const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void
       'rebalance-settled-s': { name: 'a member joins while signals hang in flight: the group settled', seconds: 10 },
       'temporal-restart-resume-s': { name: 'Temporal SIGKILLed, back: signals, commits and fulfilment moving again, slowest', seconds: 5 },
       'kafka-restart-resume-s': { name: 'Kafka broker killed, back: signals, commits and fulfilment moving again, slowest', seconds: 5 },
+      'gateway-kafka-hung-answer-s': { name: "Kafka hung: a Shopify order webhook answered (503) within Shopify's deadline", seconds: 5 },
     };
     const files = bench.quick ? ['test/faults/roles/ingest-kill.test.ts'] : ['test/faults/roles/ingest-kill.test.ts', 'test/stack/ingest/rebalance.test.ts', 'test/faults/stack/stack-restarts.test.ts'];
     const measured = await figuresOfTests(bench, files);
