@@ -23,6 +23,8 @@ describe('a bad or missing value stops start-up with one line naming the variabl
     [{ LOG_LEVEL: 'chatty' }, 'LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "chatty"'],
     [{ LOG_PRETTY: 'yes please' }, 'LOG_PRETTY: expected true or false, got "yes please"'],
     [{ STOREFRONT_LIMITER_REDIS_URL: 'localhost' }, 'STOREFRONT_LIMITER_REDIS_URL: expected a redis:// URL, got "localhost"'],
+    [{ GATEWAY_SHOPIFY_ORDER_ID: 'email' }, 'GATEWAY_SHOPIFY_ORDER_ID: expected id, name, order_number or note:<attribute name>, got "email"'],
+    [{ GATEWAY_KAFKA_TIMEOUT_MS: '500' }, 'GATEWAY_KAFKA_TIMEOUT_MS: expected a whole number >= 1000, got "500"'],
   ])('%j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(`invalid configuration: ${message}`));
   });
@@ -84,4 +86,10 @@ describe('oms config and .env files', () => {
       expect(comment, line).toMatch(/^# \S/);
     }
   });
+});
+
+test('the gateway reads how provider payloads name the order: the defaults, and a Shopify note attribute', () => {
+  expect(loadConfig({}).gateway.providers).toEqual({ stripeOrderIdKey: 'orderId', shopifyOrderId: { field: 'id' } });
+  expect(loadConfig({ GATEWAY_STRIPE_ORDER_ID_KEY: 'oms_order', GATEWAY_SHOPIFY_ORDER_ID: 'note:oms-order' }).gateway.providers).toEqual({ stripeOrderIdKey: 'oms_order', shopifyOrderId: { noteAttribute: 'oms-order' } });
+  expect(loadConfig({ GATEWAY_SHOPIFY_ORDER_ID: 'name' }).gateway.providers.shopifyOrderId).toEqual({ field: 'name' });
 });
