@@ -10,10 +10,10 @@ import { z } from 'zod';
 const text = (description: string, fallback: string) => z.string().trim().min(1).default(fallback).describe(description);
 const int = (description: string, fallback: number, min = 1) =>
   z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').min(min, `expected a whole number >= ${min}`).default(fallback).describe(description);
-const flag = (description: string) =>
+const flag = (description: string, fallback = false) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
-    .default('false')
+    .default(String(fallback) as 'true' | 'false')
     .transform((value) => ['true', '1', 'yes'].includes(value))
     .describe(description);
 const hostPortList = (description: string) =>
@@ -96,6 +96,10 @@ export const ENV_SCHEMA = z.object({
   TASK_QUEUE_NOTIFICATION: text('Task queue of the customer notification activities', 'oms-notification'),
   TASK_QUEUE_RISK: text('Task queue of the risk-service activities', 'oms-risk'),
 
+  WORKER_LOCAL_ACTIVITIES: flag(
+    'oms worker: when one process runs the workflows and an activity group, the workflows call that group as local activities (no round trip through Temporal); false keeps every call on its task queue',
+    true,
+  ),
   TASK_QUEUE_ORPHANED_AFTER_S: int('A task queue is orphaned when its oldest task has waited this long with no worker polling (metrics, oms status, alerts)', 60),
   HEALTH_POLL_INTERVAL_S: int('How often workers read their task queues\' backlog and pollers, and ingest its DLQ depths, for /metrics', 15),
 
@@ -245,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       instanceId: e.INGEST_INSTANCE_ID ?? hostname(),
       sessionTimeoutMs: e.INGEST_SESSION_TIMEOUT_MS,
     },
+    localActivities: e.WORKER_LOCAL_ACTIVITIES,
     health: { orphanedAfterMs: e.TASK_QUEUE_ORPHANED_AFTER_S * 1_000, pollIntervalMs: e.HEALTH_POLL_INTERVAL_S * 1_000 },
     taskQueues: {
       orders: e.TASK_QUEUE_ORDERS,

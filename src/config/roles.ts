@@ -52,6 +52,7 @@ export const READ_BY: Record<keyof Env, readonly Role[]> = {
   TASK_QUEUE_FULFILLMENT: TEMPORAL,
   TASK_QUEUE_NOTIFICATION: TEMPORAL,
   TASK_QUEUE_RISK: TEMPORAL,
+  WORKER_LOCAL_ACTIVITIES: ['worker'],
   TASK_QUEUE_ORPHANED_AFTER_S: ['worker', 'operator'],
   HEALTH_POLL_INTERVAL_S: ['ingest', 'worker'],
   STOREFRONT_BASE_URL: ['worker'],

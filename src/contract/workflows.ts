@@ -76,7 +76,27 @@ export const PATCHES = {
    * in one. A run that takes it takes v2's changes too, without their markers.
    */
   fewerSteps: 'fewer-steps',
+  /**
+   * v4: the activity groups that the workflow's own worker also hosts run as local activities, with
+   * no round trip through the server; a group hosted elsewhere keeps its task queue. Includes v3.
+   */
+  localSteps: 'local-steps',
 } as const;
+
+/** The activity groups, by the system each calls; each has a task queue of its own. */
+export const ACTIVITY_GROUPS = ['storefront', 'payment', 'fulfillment', 'notification', 'risk'] as const;
+export type ActivityGroup = (typeof ACTIVITY_GROUPS)[number];
+
+/**
+ * The local activity every workflow worker registers: which groups it runs as local activities.
+ * A run asks once (v4) and the answer is in its history, so its replay doesn't depend on the replaying worker.
+ */
+export const LOCAL_GROUPS_ACTIVITY = 'localActivityGroups';
+/**
+ * The failure type of a local call to an activity the workflow's worker doesn't run (it answers any
+ * such call with it). The failure is in the history, so the fallback to the task queue replays.
+ */
+export const NOT_HOSTED = 'ActivityNotHosted';
 
 export type OrderStage =
   | 'awaiting-order'

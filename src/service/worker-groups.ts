@@ -1,7 +1,8 @@
 import type { Config, Env } from '../config/config.ts';
+import { ACTIVITY_GROUPS } from '../contract/workflows.ts';
 
 /** What one worker process can run: the workflows, and each activity group by the system it calls. */
-export const WORKER_GROUPS = ['workflows', 'storefront', 'payment', 'fulfillment', 'notification', 'risk'] as const;
+export const WORKER_GROUPS = ['workflows', ...ACTIVITY_GROUPS] as const;
 export type WorkerGroup = (typeof WORKER_GROUPS)[number];
 
 export function parseWorkerGroups(list: string | undefined): WorkerGroup[] {

@@ -12,6 +12,8 @@ import { warmUpHttp } from '../activity/http.ts';
 import { createStorefrontLimiter, type RequestBudget } from '../activity/storefront/limiter.ts';
 import { AvroPublisher, createSchemaRegistry } from '../avro/publisher.ts';
 import { required, requireAll, type Config } from '../config/config.ts';
+import { ApplicationFailure } from '@temporalio/common';
+import { LOCAL_GROUPS_ACTIVITY, NOT_HOSTED, type ActivityGroup } from '../contract/workflows.ts';
 import { orderSignaller } from './order-signaller.ts';
 import { WORKER_GROUPS, workerNeeds, type WorkerGroup } from './worker-groups.ts';
 import { routerSettings } from '../router/routes.ts';
@@ -65,17 +67,13 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
   let storefront: StorefrontClient | undefined;
   const storefrontClient = () => (storefront ??= new StorefrontClient(required(storefrontUrl, 'STOREFRONT_BASE_URL'), budget!));
 
-  if (groups.includes('workflows')) {
-    const workflowBundle = await bundleWorkflowCode({
-      workflowsPath,
-      ...(settings.encryption === 'off' ? {} : { failureConverterPath: FAILURE_CONVERTER_PATH }),
-      logger: Runtime.instance().logger,
-    });
-    specs.push({ taskQueue: config.taskQueues.orders, options: { taskQueue: config.taskQueues.orders, workflowBundle } });
-  }
-  if (groups.includes('storefront')) {
-    specs.push({ taskQueue: queues.storefront, options: { taskQueue: queues.storefront, activities: createStorefrontActivities({ storefront: storefrontClient() }) } });
-  }
+  // Each group's activities, on its own task queue (and as local activities of the workflows, below).
+  const hosted: Partial<Record<ActivityGroup, object>> = {};
+  const host = (group: ActivityGroup, activities: object) => {
+    hosted[group] = activities;
+    specs.push({ taskQueue: queues[group], options: { taskQueue: queues[group], activities } });
+  };
+  if (groups.includes('storefront')) host('storefront', createStorefrontActivities({ storefront: storefrontClient() }));
   if (groups.includes('payment')) {
     const temporal = await createTemporalClient(settings);
     closers.push(() => temporal.connection.close());
@@ -84,7 +82,7 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
       provider: new PaymentProviderClient(required(config.paymentProvider.baseUrl, 'PAYMENT_PROVIDER_BASE_URL')),
       signalOrder: orderSignaller(temporal, router),
     });
-    specs.push({ taskQueue: queues.payment, options: { taskQueue: queues.payment, activities } });
+    host('payment', activities);
   }
   if (groups.includes('fulfillment')) {
     const kafka = createKafka(config, 'publisher', log);
@@ -98,17 +96,35 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     const publisher = new AvroPublisher(registry, producer, { fulfillment: config.topics.fulfillment, orderStatus: config.topics.orderStatus });
     // Register now: a schema the registry refuses stops start-up instead of failing every publish later.
     await publisher.registerSchemas();
-    specs.push({ taskQueue: queues.fulfillment, options: { taskQueue: queues.fulfillment, activities: createFulfillmentActivities({ storefront: storefrontClient(), publisher }) } });
+    host('fulfillment', createFulfillmentActivities({ storefront: storefrontClient(), publisher }));
   }
   if (groups.includes('notification')) {
     const baseUrl = required(config.notification.baseUrl, 'NOTIFICATION_BASE_URL');
     const activities = createNotificationActivities({ baseUrl, budget: notificationsToStorefront ? budget : undefined });
-    specs.push({ taskQueue: queues.notification, options: { taskQueue: queues.notification, activities } });
+    host('notification', activities);
   }
 
   if (groups.includes('risk')) {
     const activities = createRiskActivities({ client: new RiskServiceClient(required(config.risk.baseUrl, 'RISK_BASE_URL')), reviewScore: config.risk.reviewScore });
-    specs.push({ taskQueue: queues.risk, options: { taskQueue: queues.risk, activities } });
+    host('risk', activities);
+  }
+
+  if (groups.includes('workflows')) {
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath,
+      ...(settings.encryption === 'off' ? {} : { failureConverterPath: FAILURE_CONVERTER_PATH }),
+      logger: Runtime.instance().logger,
+    });
+    // The groups this process hosts are also the workflows' local activities (v4), unless configured off;
+    // LOCAL_GROUPS_ACTIVITY tells each run which they are.
+    const local = config.localActivities ? (Object.keys(hosted) as ActivityGroup[]) : [];
+    // Any other local call (a run that chose local on a worker hosting more) gets NOT_HOSTED, and goes to the task queue.
+    const notHosted = (): never => {
+      throw ApplicationFailure.nonRetryable(`not run as a local activity by this worker (${local.join(', ') || 'none'})`, NOT_HOSTED);
+    };
+    const activities: object = Object.assign({ [LOCAL_GROUPS_ACTIVITY]: () => Promise.resolve(local), default: notHosted }, ...local.map((group) => hosted[group]!)) as object;
+    specs.push({ taskQueue: config.taskQueues.orders, options: { taskQueue: config.taskQueues.orders, workflowBundle, activities } });
+    log.info({ localActivityGroups: local }, local.length > 0 ? 'the workflows call these groups as local activities' : 'the workflows call every group on its task queue');
   }
 
   // Workers come in generations: a new one replaces the running one when Temporal comes back (below).

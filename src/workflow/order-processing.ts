@@ -17,7 +17,7 @@ import {
   type PaymentValidatedSignal,
 } from '../contract/workflows.ts';
 import type { OrderCheck } from '../activity/storefront/activities.ts';
-import { orderActivities } from './order-activities.ts';
+import { localGroups, orderActivities } from './order-activities.ts';
 import { OrderAbandoned, OrderRun, reasonOf } from './order-run.ts';
 import { checkRisk } from './risk-review.ts';
 
@@ -28,8 +28,6 @@ import { checkRisk } from './risk-review.ts';
  */
 export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promise<OrderStatus> {
   const { orderId, settings } = input;
-  const activities = orderActivities(settings.taskQueues);
-  const { storefront, payment, fulfillment, notification } = activities;
 
   /*
    * Versions. Each change is decided once, here at the start of a run, so a run follows one version
@@ -42,8 +40,9 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
    *   temporal workflow list --query "WorkflowType = 'OrderProcessingWorkflow' AND ExecutionStatus = 'Running' AND TemporalChangeVersion IS NULL"
    * (the SDK sets TemporalChangeVersion to the patch ids a run took).
    */
-  // v3 includes v2's changes: a v3 run records only its own marker (two history events fewer a patch).
-  const fewerSteps = patched(PATCHES.fewerSteps);
+  // Each version includes the ones before it and records only its own marker (two history events fewer a patch).
+  const localSteps = patched(PATCHES.localSteps);
+  const fewerSteps = localSteps || patched(PATCHES.fewerSteps);
   const riskCheck = fewerSteps || patched(PATCHES.riskCheck);
   const paymentRetry = fewerSteps || patched(PATCHES.paymentRetry);
 
@@ -93,6 +92,10 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
     }),
   );
   setHandler(orderStatusQuery, () => status);
+
+  // v4: the groups this run's worker hosts are called as local activities.
+  const activities = orderActivities(settings.taskQueues, localSteps ? await localGroups() : []);
+  const { storefront, payment, fulfillment, notification } = activities;
 
   const previous = input.reprocessOf;
   if (previous) {

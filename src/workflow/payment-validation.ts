@@ -2,7 +2,7 @@ import { ActivityFailure, CancellationScope, condition, isCancellation, patched,
 import type { PaymentActivities } from '../activity/payment/activities.ts';
 import { CHANGE_DEFAULTS, PATCHES, paymentEvent, paymentReport, paymentStatusQuery, type PaymentEventSignal, type PaymentStatusView, type PaymentWorkflowInput, type SettledPayment } from '../contract/workflows.ts';
 import { appliesOnce } from './applied-events.ts';
-import { ACTIVITY_OPTIONS } from './order-activities.ts';
+import { paymentActivities, localGroups } from './order-activities.ts';
 
 /**
  * Confirms a payment with the provider (its API, not the webhook, is the source of truth), polls
@@ -10,7 +10,6 @@ import { ACTIVITY_OPTIONS } from './order-activities.ts';
  */
 export async function PaymentValidationWorkflow(input: PaymentWorkflowInput): Promise<PaymentStatusView> {
   const { orderId } = input;
-  const payment = proxyActivities<PaymentActivities>({ taskQueue: input.taskQueues.payment, ...ACTIVITY_OPTIONS });
   // Polling is the retry policy: the activity fails while the payment is pending, and Temporal
   // retries it with backoff until it settles or the poll window closes.
   const poller = proxyActivities<PaymentActivities>({
@@ -20,15 +19,18 @@ export async function PaymentValidationWorkflow(input: PaymentWorkflowInput): Pr
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
   });
 
-  // Decided once per run, as in the order workflow (see the versions comment there).
-  // v3 (as in the order workflow): a run that takes it takes v2's change too, with one marker.
-  const fewerSteps = patched(PATCHES.fewerSteps);
+  // Decided once per run, as in the order workflow (see the versions comment there): each version
+  // includes the ones before it, with one marker.
+  const localSteps = patched(PATCHES.localSteps);
+  const fewerSteps = localSteps || patched(PATCHES.fewerSteps);
   const paymentRetry = fewerSteps || patched(PATCHES.paymentRetry);
   const view: PaymentStatusView = { orderId, status: 'waiting', checks: 0, appliedEvents: [] };
   const inbox: PaymentEventSignal[] = [];
   const once = appliesOnce(view.appliedEvents);
   setHandler(paymentEvent, once<PaymentEventSignal>((signal) => void inbox.push(signal)));
   setHandler(paymentStatusQuery, () => view);
+  // v4: local activities when this run's worker hosts the payment group (the poller stays on the queue).
+  const payment = paymentActivities(input.taskQueues.payment, localSteps ? await localGroups() : []);
 
   for (;;) {
     if (view.status === 'failed') {

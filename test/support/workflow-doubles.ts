@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll } from 'vitest';
@@ -10,6 +11,7 @@ import type { RiskActivities } from '../../src/activity/risk/activities.ts';
 import type { StorefrontActivities } from '../../src/activity/storefront/activities.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import {
+  LOCAL_GROUPS_ACTIVITY,
   ORDER_WORKFLOW,
   orderReceived,
   orderWorkflowId,
@@ -17,6 +19,7 @@ import {
   paymentEvent,
   paymentReport,
   paymentWorkflowId,
+  type ActivityGroup,
   type OrderReceivedSignal,
   type OrderWorkflowInput,
   type OrderWorkflowSettings,
@@ -34,6 +37,8 @@ export type AllActivities = StorefrontActivities & PaymentActivities & Fulfillme
 export interface ActivityCall {
   name: keyof AllActivities;
   input: unknown;
+  /** Set when the call was a local activity (v4). */
+  local?: true;
 }
 
 /** v3's activities that do two steps in one: their doubles are made of the steps' doubles, and log those. */
@@ -61,7 +66,7 @@ export function activityDoubles(overrides: Partial<Omit<AllActivities, Combined>
     Object.entries(merged).map(([name, fn]) => [
       name,
       (input: unknown) => {
-        calls.push({ name: name as keyof AllActivities, input });
+        calls.push({ name: name as keyof AllActivities, input, ...(activityInfo().isLocal ? { local: true as const } : {}) });
         return (fn as (input: unknown) => Promise<unknown>)(input);
       },
     ]),
@@ -103,10 +108,13 @@ export function defaultSettings(taskQueue: string): OrderWorkflowSettings {
 export const defaultPaymentPollTimeoutMs = () => loadConfig({}).paymentPollTimeoutMs;
 export const defaultPaymentRetryWindowMs = () => loadConfig({}).orderTimeouts.paymentRetryWindowMs;
 
-/** Runs `body` with a worker polling a fresh task queue for both the workflows and the doubles. */
-export async function withWorker<T>(env: TestWorkflowEnvironment, activities: AllActivities, body: (taskQueue: string) => Promise<T>): Promise<T> {
+/**
+ * Runs `body` with a worker polling a fresh task queue for both the workflows and the doubles. As
+ * `oms worker` does, it tells each run which groups it calls as local activities: none unless `local` says.
+ */
+export async function withWorker<T>(env: TestWorkflowEnvironment, activities: AllActivities, body: (taskQueue: string) => Promise<T>, local: ActivityGroup[] = []): Promise<T> {
   const taskQueue = uniqueName('logic');
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: { ...activities, [LOCAL_GROUPS_ACTIVITY]: async () => local } });
   return worker.runUntil(body(taskQueue));
 }
 
