@@ -41,6 +41,8 @@ export async function ordersUnderLoad(
   roleEnv: Record<string, string> = {},
   /** Run the storefront group in this many processes of its own, sharing the limit through Redis; the other groups in one more. */
   storefrontWorkers?: number,
+  /** The roles' `oms` entry: another checkout's, to compare against it (default: this one). */
+  entry?: string,
 ): Promise<LoadFigures> {
   const storefront = await startStorefrontStandin({ rateLimitRps: 150 });
   const payments = await startPaymentProviderStandin();
@@ -49,9 +51,9 @@ export async function ordersUnderLoad(
   const shared = { ...env, STOREFRONT_LIMITER_REDIS_URL: bench.stack.redisUrl, STOREFRONT_LIMITER_ID: `${id}-limit` };
   const workers =
     storefrontWorkers === undefined
-      ? [startRole(['worker'], env)]
-      : [startRole(['worker', '--queues', 'workflows,payment,fulfillment,notification,risk'], shared), ...Array.from({ length: storefrontWorkers }, () => startRole(['worker', '--queues', 'storefront'], shared))];
-  const roles = [startRole(['ingest'], env), ...workers];
+      ? [startRole(['worker'], env, entry)]
+      : [startRole(['worker', '--queues', 'workflows,payment,fulfillment,notification,risk'], shared, entry), ...Array.from({ length: storefrontWorkers }, () => startRole(['worker', '--queues', 'storefront'], shared, entry))];
+  const roles = [startRole(['ingest'], env, entry), ...workers];
   let fulfilled: Awaited<ReturnType<typeof collectTopic>> | undefined;
   try {
     await Promise.all(roles.map((role) => until(() => fetch(`${role.base}/readyz`).then((r) => r.status, () => 0), (status) => status === 200, 120_000, `${role.args[0]} ready`)));

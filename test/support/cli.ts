@@ -20,8 +20,8 @@ export function runOms(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_00
 }
 
 /** Starts a long-running `oms <args>`, with the role's heap budget as the `oms` launcher gives it; its output is collected for assertions. */
-export function spawnOms(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [...nodeFlagsFor(args[0], env.NODE_OPTIONS ?? ''), omsEntry, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnOms(args: string[], env: NodeJS.ProcessEnv, entry = omsEntry): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [...nodeFlagsFor(args[0], env.NODE_OPTIONS ?? ''), entry, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -27,9 +27,10 @@ export interface RoleProcess {
 export const roleLogDir = path.resolve(import.meta.dirname, '../../.cache/test-output/roles');
 let started = 0;
 
-export function startRole(args: string[], env: NodeJS.ProcessEnv): RoleProcess {
+/** `entry`: another checkout's `oms` (the bench runs an older main beside today's code). */
+export function startRole(args: string[], env: NodeJS.ProcessEnv, entry?: string): RoleProcess {
   const port = randomPort();
-  const spawned = spawnOms(args, { ...env, HTTP_PORT: port });
+  const spawned = spawnOms(args, { ...env, HTTP_PORT: port }, entry);
   mkdirSync(roleLogDir, { recursive: true });
   const log = createWriteStream(path.join(roleLogDir, `${new Date().toISOString().replaceAll(':', '')}-${(started += 1)}-${args.join('-')}.log`));
   spawned.child.stdout?.pipe(log);

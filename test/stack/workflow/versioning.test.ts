@@ -10,8 +10,8 @@ import { startTestService, type TestService } from '../../support/service.ts';
 
 /**
  * Deploys as operators do them: orders in flight on an old workflow worker (v1: before the risk
- * check; v2: before fewer-steps), the worker replaced by today's `oms worker`, and those orders finish
- * on their own path while new ones take today's. The activity groups run in this process throughout
+ * check; v2: before fewer-steps; v3: before local-steps), the worker replaced by today's `oms worker`,
+ * and those orders finish on their own path while new ones take today's. The activity groups run in this process throughout
  * (today's activities serve every version); only the workflow worker changes.
  */
 let service: TestService;
@@ -90,8 +90,9 @@ test('orders started on the v1 worker finish on the v1 path after the worker is 
     }
     const v2Status = await service.orderStatus(fresh);
     expect(v2Status.risk).toMatchObject({ level: 'low', decision: 'passed' });
-    // Today's runs take v3 (fewer-steps), which includes the risk check: one marker, not two.
-    expect(await markers(fresh)).toBe(1);
+    // Today's runs take v4 (local-steps), which includes the risk check: one patch marker, not two,
+    // and the marker of its question for local groups (none: this worker runs only the workflows).
+    expect(await markers(fresh)).toBe(2);
     await until(async () => expect(await listed(V1_RUNS, inFlight)).toEqual([]));
     expect(v2.output()).not.toMatch(/[Nn]ondeterminism/);
   } finally {
@@ -122,8 +123,40 @@ test("orders started on the v2 worker (before fewer-steps) finish on the v2 path
       expect(await activitiesOf(orderId), orderId).toEqual(['validateOrder', 'enrichOrder', 'assessOrderRisk', 'reserveInventory', 'publishFulfillment', 'notifyCustomer', 'publishOrderStatus']);
       expect((await service.orderStatus(orderId)).history.map((step) => step.step), orderId).toEqual(expect.arrayContaining(['validate', 'enrich', 'risk', 'allocate', 'publish', 'notify']));
     }
-    expect(await markers(fresh)).toBe(1);
+    expect(await markers(fresh)).toBe(2);
     expect(await activitiesOf(fresh)).toEqual(['checkOrder', 'assessOrderRisk', 'reserveInventory', 'publishCompletion', 'notifyCustomer']);
+    expect(today.output()).not.toMatch(/[Nn]ondeterminism/);
+  } finally {
+    today.child.kill('SIGTERM');
+    await today.exited;
+  }
+});
+
+test("orders started on the v3 worker (before local-steps) finish on the v3 path after today's worker, running every group, replaces it; new orders call the groups as local activities", { timeout: 180_000 }, async () => {
+  const inFlight = [service.orderId('v3-a'), service.orderId('v3-b')];
+  await onOldWorker('workflows-v3', async () => {
+    for (const orderId of inFlight) await produceOrder(orderId);
+    await until(async () => expect(await Promise.all(inFlight.map(stageOf))).toEqual(['awaiting-payment', 'awaiting-payment']));
+  });
+
+  // Today's worker as users run it by default: the workflows and every group in one process.
+  const port = randomPort();
+  const today = spawnOms(['worker'], { ...service.env, HTTP_PORT: port });
+  try {
+    await until(async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200));
+    const fresh = service.orderId('v4');
+    await produceOrder(fresh);
+    await until(async () => expect(await stageOf(fresh)).toBe('awaiting-payment'));
+    for (const orderId of [...inFlight, fresh]) await producePayment(orderId);
+    await until(async () => expect(await Promise.all([...inFlight, fresh].map(stageOf))).toEqual(['completed', 'completed', 'completed']));
+    for (const orderId of inFlight) {
+      // The v3 path to the end: its one marker, its five activities on their queues.
+      expect(await markers(orderId), orderId).toBe(1);
+      expect(await activitiesOf(orderId), orderId).toEqual(['checkOrder', 'assessOrderRisk', 'reserveInventory', 'publishCompletion', 'notifyCustomer']);
+    }
+    // v4: no activity task; the patch, the question and the five steps are markers.
+    expect(await activitiesOf(fresh)).toEqual([]);
+    expect(await markers(fresh)).toBe(7);
     expect(today.output()).not.toMatch(/[Nn]ondeterminism/);
   } finally {
     today.child.kill('SIGTERM');
