@@ -72,3 +72,19 @@ export function medianCost(costs: WorkflowCost[]): WorkflowCost {
   };
   return Object.fromEntries(Object.keys(costs[0]!).map((key) => [key, median(costs.map((cost) => cost[key as keyof WorkflowCost]))])) as unknown as WorkflowCost;
 }
+
+/**
+ * The attempt each run of an activity type reached, read from the history: from its task's start
+ * event on a queue, or from its marker as a local activity (core writes the attempt into the marker's
+ * `data`, as JSON).
+ */
+export function attemptsOf(events: HistoryEvent[], activityType: string): number[] {
+  const scheduled = new Set(events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType).map((event) => String(event.eventId)));
+  const onQueue = events.filter((event) => event.activityTaskStartedEventAttributes && scheduled.has(String(event.activityTaskStartedEventAttributes.scheduledEventId))).map((event) => event.activityTaskStartedEventAttributes!.attempt ?? 1);
+  const local = events
+    .filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+    .map((event) => JSON.parse(Buffer.from(event.markerRecordedEventAttributes!.details!.data!.payloads![0]!.data!).toString('utf8')) as { activity_type?: string; activityType?: string; attempt?: number })
+    .filter((data) => (data.activity_type ?? data.activityType) === activityType)
+    .map((data) => data.attempt ?? 1);
+  return [...onQueue, ...local];
+}

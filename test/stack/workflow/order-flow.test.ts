@@ -7,6 +7,7 @@ import { seededCustomer, seededOrder, type SeedOrder } from '../../../src/dev/st
 import { cloudEvent, orderEvent, paymentEventFor, toRecord } from '../../../src/dev/standins/events.ts';
 import { paymentStatusQuery, paymentWorkflowId } from '../../../src/contract/workflows.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
+import { attemptsOf } from '../../support/workflow-cost.ts';
 import { readTopic } from '../../support/topics.ts';
 
 let service: TestService;
@@ -203,8 +204,7 @@ test('the risk service failing is retried by Temporal: the order waits in assess
   // Temporal's backoff (1 s doubling to 30 s) decides when the next attempt comes.
   await until(async () => expect(await stageOf(orderId)).toBe('completed'), 90_000);
   expect((await service.orderStatus(orderId)).risk).toMatchObject({ level: 'low', decision: 'passed' });
+  // At the defaults the risk group runs as a local activity: its attempts are in its marker.
   const events = (await service.temporal.workflow.getHandle(`order-${orderId}`).fetchHistory()).events!;
-  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'assessOrderRisk')!;
-  const started = events.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled.eventId))!;
-  expect(started.activityTaskStartedEventAttributes!.attempt).toBeGreaterThanOrEqual(2);
+  expect(Math.max(...attemptsOf(events, 'assessOrderRisk'))).toBeGreaterThanOrEqual(2);
 });

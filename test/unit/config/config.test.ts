@@ -25,6 +25,7 @@ describe('a bad or missing value stops start-up with one line naming the variabl
     [{ STOREFRONT_LIMITER_REDIS_URL: 'localhost' }, 'STOREFRONT_LIMITER_REDIS_URL: expected a redis:// URL, got "localhost"'],
     [{ GATEWAY_SHOPIFY_ORDER_ID: 'email' }, 'GATEWAY_SHOPIFY_ORDER_ID: expected id, name, order_number or note:<attribute name>, got "email"'],
     [{ GATEWAY_KAFKA_TIMEOUT_MS: '500' }, 'GATEWAY_KAFKA_TIMEOUT_MS: expected a whole number >= 1000, got "500"'],
+    [{ WORKER_LOCAL_ACTIVITIES: 'local' }, 'WORKER_LOCAL_ACTIVITIES: expected true or false, got "local"'],
   ])('%j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(`invalid configuration: ${message}`));
   });
@@ -92,4 +93,11 @@ test('the gateway reads how provider payloads name the order: the defaults, and 
   expect(loadConfig({}).gateway.providers).toEqual({ stripeOrderIdKey: 'orderId', shopifyOrderId: { field: 'id' } });
   expect(loadConfig({ GATEWAY_STRIPE_ORDER_ID_KEY: 'oms_order', GATEWAY_SHOPIFY_ORDER_ID: 'note:oms-order' }).gateway.providers).toEqual({ stripeOrderIdKey: 'oms_order', shopifyOrderId: { noteAttribute: 'oms-order' } });
   expect(loadConfig({ GATEWAY_SHOPIFY_ORDER_ID: 'name' }).gateway.providers.shopifyOrderId).toEqual({ field: 'name' });
+});
+
+test('local activities are on unless configured off; the flags that default to false still do', () => {
+  expect(loadConfig({}).localActivities).toBe(true);
+  expect(loadConfig({ WORKER_LOCAL_ACTIVITIES: 'false' }).localActivities).toBe(false);
+  expect(loadConfig({ WORKER_LOCAL_ACTIVITIES: '0' }).localActivities).toBe(false);
+  expect(loadConfig({}).kafka.ssl).toBe(false);
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { expect, test } from 'vitest';
-import { costOf } from '../../support/workflow-cost.ts';
+import { attemptsOf, costOf } from '../../support/workflow-cost.ts';
 
 const saved = (name: string) => historyFromJSON(JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../logic/histories', name), 'utf8'))).events ?? [];
 
@@ -13,4 +13,15 @@ test('the cost counter on saved histories: patch markers and their TemporalChang
   expect(costOf(saved('v2/payment-retried.order.json'))).toEqual({ historyEvents: 59, workflowTasks: 9, activities: 7, signals: 3, timers: 1, markers: 2, cloudActions: 12 });
   // v1 runs took no patch: no markers.
   expect(costOf(saved('v1/normal.order.json')).markers).toBe(0);
+});
+
+test('local activities (v4) are markers, not activities: Cloud bills them once per workflow task that ran any; their attempts are read from the markers', () => {
+  // The payment workflow: the start, its signal, and one workflow task that ran the question and settlePayment.
+  const payment = saved('v4/normal.payment.json');
+  expect(costOf(payment)).toEqual({ historyEvents: 10, workflowTasks: 1, activities: 0, signals: 1, timers: 0, markers: 3, cloudActions: 3 });
+  expect(attemptsOf(payment, 'settlePayment')).toEqual([1]);
+  expect(attemptsOf(payment, 'localActivityGroups')).toEqual([1]);
+  // The same step on a queue (v3): its attempt from the task's start event.
+  expect(attemptsOf(saved('v3/normal.order.json'), 'checkOrder')).toEqual([1]);
+  expect(attemptsOf(saved('v3/normal.order.json'), 'localActivityGroups')).toEqual([]);
 });
