@@ -15,7 +15,13 @@ type Handle = Awaited<ReturnType<typeof startOrderWorkflow>>['handle'];
 const where = (calls: ActivityCall[]) => calls.map((call) => `${call.name}${call.local ? ' (local)' : ''}`);
 const scheduled = async (handle: { fetchHistory(): Promise<{ events?: { activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null }[] | null }> }) =>
   (await handle.fetchHistory()).events!.map((event) => event.activityTaskScheduledEventAttributes?.activityType?.name).filter((name) => name);
-const pay = (handle: Handle) => handle.signal(paymentValidated, { eventId: 'evt-pay', type: 'payment.validated', paymentId: 'PAY-1', reference: 'ref-1', amount: 10 });
+/** An order and its payment, run to completion. */
+async function paidOrder(taskQueue: string): Promise<Handle> {
+  const { handle } = await startOrderWorkflow(time.env, taskQueue);
+  await handle.signal(paymentValidated, { eventId: 'evt-pay', type: 'payment.validated', paymentId: 'PAY-1', reference: 'ref-1', amount: 10 });
+  expect((await handle.result()).stage).toBe('completed');
+  return handle;
+}
 
 test('with every group hosted by its worker, an order runs every step as a local activity: no activity task on any queue', async () => {
   const { activities, calls } = activityDoubles();
@@ -23,9 +29,7 @@ test('with every group hosted by its worker, an order runs every step as a local
     time.env,
     activities,
     async (taskQueue) => {
-      const { handle } = await startOrderWorkflow(time.env, taskQueue);
-      await pay(handle);
-      expect((await handle.result()).stage).toBe('completed');
+      const handle = await paidOrder(taskQueue);
       expect(where(calls)).toEqual(['validateOrder (local)', 'enrichOrder (local)', 'assessOrderRisk (local)', 'reserveInventory (local)', 'publishFulfillment (local)', 'publishOrderStatus (local)', 'notifyCustomer (local)']);
       expect(await scheduled(handle)).toEqual([]);
       expect((await handle.query(orderStatusQuery)).stage).toBe('completed');
@@ -37,9 +41,7 @@ test('with every group hosted by its worker, an order runs every step as a local
 test('with no group hosted, every step is an activity task on its queue, as before v4', async () => {
   const { activities, calls } = activityDoubles();
   await withWorker(time.env, activities, async (taskQueue) => {
-    const { handle } = await startOrderWorkflow(time.env, taskQueue);
-    await pay(handle);
-    expect((await handle.result()).stage).toBe('completed');
+    const handle = await paidOrder(taskQueue);
     expect(calls.filter((call) => call.local)).toEqual([]);
     expect(await scheduled(handle)).toEqual(['checkOrder', 'assessOrderRisk', 'reserveInventory', 'publishCompletion', 'notifyCustomer']);
   });
@@ -57,9 +59,7 @@ test('a group its worker stops hosting mid-run (answered NOT_HOSTED) goes to its
     time.env,
     activities,
     async (taskQueue) => {
-      const { handle } = await startOrderWorkflow(time.env, taskQueue);
-      await pay(handle);
-      expect((await handle.result()).stage).toBe('completed');
+      const handle = await paidOrder(taskQueue);
       expect(where(calls)).toEqual([
         'validateOrder (local)',
         'enrichOrder (local)',
