@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities, TemporalFailure, type ActivityInterfaceFor } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, proxyActivities, proxyLocalActivities, sleep, TemporalFailure, type ActivityInterfaceFor } from '@temporalio/workflow';
 import type { FulfillmentActivities } from '../activity/fulfillment/activities.ts';
 import type { NotificationActivities } from '../activity/notification/activities.ts';
 import type { PaymentActivities } from '../activity/payment/activities.ts';
@@ -52,6 +52,16 @@ function activityGroup<A extends object>(taskQueue: string, local: boolean): Act
     }
   };
   return new Proxy(remote, { get: (_target, name) => (typeof name === 'string' ? call(name) : undefined) });
+}
+
+/**
+ * v4: a local activity's result is kept only once the workflow task that ran it completes, and the
+ * server refuses a task that closes the run while a signal waits (one came in meanwhile): that task is
+ * dropped, replayed, and its local activities run again (a second fulfilment message, a second email).
+ * So a run that calls groups locally closes in a task of its own, after a 1 ms timer.
+ */
+export async function closeAfterLocalSteps(local: readonly ActivityGroup[]): Promise<void> {
+  if (local.length > 0) await CancellationScope.nonCancellable(() => sleep(1));
 }
 
 /** The order workflow's activities, each group on the task queue its input names, or local (v4). */

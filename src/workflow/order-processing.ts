@@ -17,7 +17,7 @@ import {
   type PaymentValidatedSignal,
 } from '../contract/workflows.ts';
 import type { OrderCheck } from '../activity/storefront/activities.ts';
-import { localGroups, orderActivities } from './order-activities.ts';
+import { closeAfterLocalSteps, localGroups, orderActivities } from './order-activities.ts';
 import { OrderAbandoned, OrderRun, reasonOf } from './order-run.ts';
 import { checkRisk } from './risk-review.ts';
 
@@ -94,7 +94,8 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
   setHandler(orderStatusQuery, () => status);
 
   // v4: the groups this run's worker hosts are called as local activities.
-  const activities = orderActivities(settings.taskQueues, localSteps ? await localGroups() : []);
+  const local = localSteps ? await localGroups() : [];
+  const activities = orderActivities(settings.taskQueues, local);
   const { storefront, payment, fulfillment, notification } = activities;
 
   const previous = input.reprocessOf;
@@ -177,6 +178,7 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
     await notification.notifyCustomer({ orderId, fulfillmentId, template: 'order-confirmed' });
     run.record('notify', 'ok');
     if (!fewerSteps) await fulfillment.publishOrderStatus({ orderId, status: 'COMPLETED', reasons: [], ...completed });
+    await closeAfterLocalSteps(local);
     if (run.cancellation !== undefined) run.record('cancel', 'skipped', `arrived after fulfilment: ${run.cancellation}`);
     run.enter('completed');
     return status;
@@ -189,6 +191,7 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
       await run.compensate();
       await fulfillment.publishOrderStatus({ orderId, status: abandoned ? 'CANCELLED' : 'FAILED', reasons: [reason], ...(status.risk ? { risk: status.risk } : {}) });
     });
+    await closeAfterLocalSteps(local);
     run.record(abandoned ? 'cancel' : 'fail', 'info', reason);
     run.enter(abandoned ? 'cancelled' : 'failed');
     if (abandoned) return status;

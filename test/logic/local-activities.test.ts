@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { activityInfo } from '@temporalio/activity';
 import { expect, test } from 'vitest';
-import { ACTIVITY_GROUPS, NOT_HOSTED, orderStatusQuery, paymentValidated, paymentStatusQuery } from '../../src/contract/workflows.ts';
+import { ACTIVITY_GROUPS, NOT_HOSTED, orderCancelled, orderStatusQuery, paymentValidated, paymentStatusQuery } from '../../src/contract/workflows.ts';
 import { activityDoubles, startOrderWorkflow, startPaymentWorkflow, useTimeSkippingEnvironment, withWorker, type ActivityCall } from '../support/workflow-doubles.ts';
 
 /**
@@ -72,6 +72,31 @@ test('a group its worker stops hosting mid-run (answered NOT_HOSTED) goes to its
       ]);
       expect(await scheduled(handle)).toEqual(['reserveInventory']);
       expect((await handle.query(orderStatusQuery)).reservationId).toMatch(/^ful-/);
+    },
+    [...ACTIVITY_GROUPS],
+  );
+});
+
+test('a signal that arrives while the last local steps run does not run them again: the run closes in a workflow task of its own', async () => {
+  // The server refuses a task that closes the run while a signal waits; were publishing and notifying
+  // in that task, its replay would publish and notify a second time.
+  let handle: Handle | undefined;
+  const { activities, calls } = activityDoubles({
+    notifyCustomer: async () => {
+      if (calls.filter((call) => call.name === 'notifyCustomer').length === 1) await handle!.signal(orderCancelled, { eventId: 'evt-late-cancel', type: 'order.cancelled', reason: 'too late' });
+    },
+  });
+  await withWorker(
+    time.env,
+    activities,
+    async (taskQueue) => {
+      ({ handle } = await startOrderWorkflow(time.env, taskQueue));
+      await handle.signal(paymentValidated, { eventId: 'evt-pay', type: 'payment.validated', paymentId: 'PAY-1', reference: 'ref-1', amount: 10 });
+      expect((await handle.result()).stage).toBe('completed');
+      expect(calls.filter((call) => call.name === 'publishFulfillment')).toHaveLength(1);
+      expect(calls.filter((call) => call.name === 'notifyCustomer')).toHaveLength(1);
+      // The cancellation is seen in the closing task, after the fulfilment: recorded, not compensated.
+      expect((await handle.query(orderStatusQuery)).history.at(-1)).toMatchObject({ step: 'cancel', outcome: 'skipped' });
     },
     [...ACTIVITY_GROUPS],
   );

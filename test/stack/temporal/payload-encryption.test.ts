@@ -79,16 +79,21 @@ test('the raw histories of a completed, a declined, and a failed-and-compensated
       const found = payloadsIn(history, [], internal);
       expect(found.length, workflowId).toBeGreaterThan(0);
       expect(found.filter((payload) => !isEncrypted(payload)), workflowId).toEqual([]);
-      // What the SDK writes in clear names the patches a run took, and nothing else.
+      // What the SDK writes in clear names the patches a run took, and the type, attempt and times of
+      // each local activity, and nothing else.
       const patchIds: string[] = Object.values(PATCHES);
       for (const payload of internal) {
-        const value = JSON.parse(Buffer.from(payload.data!).toString()) as { id?: string } | string[];
+        const value = JSON.parse(Buffer.from(payload.data!).toString()) as { id?: string; activity_type?: string } | string[];
+        if (!Array.isArray(value) && value.activity_type !== undefined) {
+          expect(Object.keys(value).sort(), workflowId).toEqual(['activity_id', 'activity_type', 'attempt', 'backoff', 'complete_time', 'original_schedule_time', 'seq']);
+          continue;
+        }
         const named = Array.isArray(value) ? value : [value.id];
         expect(named.every((id) => patchIds.includes(id!)), `${workflowId}: ${JSON.stringify(value)}`).toBe(true);
       }
       payloads += found.length;
       // Failure messages too: the encoded-attributes failure converter leaves only a placeholder in clear.
-      const failures = history.events!.flatMap((event) => [event.workflowExecutionFailedEventAttributes?.failure, event.activityTaskFailedEventAttributes?.failure]).filter(Boolean);
+      const failures = history.events!.flatMap((event) => [event.workflowExecutionFailedEventAttributes?.failure, event.activityTaskFailedEventAttributes?.failure, event.markerRecordedEventAttributes?.failure]).filter(Boolean);
       for (const failed of failures) expect(failed!.message).toBe('Encoded failure');
     }
   }
