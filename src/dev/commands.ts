@@ -33,8 +33,11 @@ function registerStackCommands(program: Command): void {
 
   dev
     .command('install')
-    .description('Fetch the native stack (Kafka jars, Apicurio Registry, Temporal CLI) into the cache without starting it')
-    .action(async () => nativeInstall({ progress }));
+    .description('Fetch the local stack\'s pinned tools (src/dev/native/toolchain.json: a JDK, Valkey, the Temporal CLI, Kafka, Apicurio Registry) into .cache, checked by sha256, without starting it')
+    .action(async () => {
+      const tools = await nativeInstall({ progress });
+      progress(`tools: java ${tools.java}, redis ${tools.redisServer}, temporal ${tools.temporal}`);
+    });
 
   dev
     .command('up')

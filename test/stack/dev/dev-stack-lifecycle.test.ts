@@ -4,6 +4,7 @@ import { expect, test } from 'vitest';
 import { isAlive } from '../../../src/dev/native/process.ts';
 import { newClusterId } from '../../../src/dev/native/services.ts';
 import { privateStack } from '../../support/dev-stack.ts';
+import { nodeOnlyPath } from '../../support/node-only.ts';
 
 test('oms dev up is idempotent, status reports it, and down leaves no process of ours behind', { timeout: 300_000 }, async () => {
   const stack = await privateStack(11_000);
@@ -49,17 +50,24 @@ test('oms dev up is idempotent, status reports it, and down leaves no process of
   expect(after.stdout.match(/ down /g)).toHaveLength(4);
 });
 
-test('oms dev up names each missing prerequisite and how to get it, and starts nothing', async () => {
-  const { dev, stateDir } = await privateStack(11_000, { PATH: path.dirname(process.execPath), JAVA_HOME: '' });
+test('with OMS_DEV_TOOLS=system, oms dev up names each tool the machine lacks and how to get it, and starts nothing', async () => {
+  const { dev, stateDir } = await privateStack(11_000, { PATH: await nodeOnlyPath(), JAVA_HOME: '', OMS_DEV_TOOLS: 'system' });
 
   const result = await dev('up');
 
   expect(result.code).toBe(1);
-  expect(result.stderr).toMatch(/Missing prerequisite: mvn \(Apache Maven\)\. .*apt-get install maven/);
-  expect(result.stderr).toMatch(/Missing prerequisite: python3 with the venv module\. .*python3-venv/);
-  expect(result.stderr).toMatch(/Missing prerequisite: redis-server\. .*apt-get install redis-server/);
+  expect(result.stderr).toMatch(/Missing prerequisite: java 21 or newer\. OMS_DEV_TOOLS=system uses the machine's.*unset OMS_DEV_TOOLS/);
+  expect(result.stderr).toMatch(/Missing prerequisite: redis-server\. .*unset OMS_DEV_TOOLS to use the pinned Valkey/);
+  expect(result.stderr).toMatch(/Missing prerequisite: temporal \(the Temporal CLI\)\. /);
   expect(result.stdout).toBe('');
   await expect(readFile(path.join(stateDir, 'run', 'stack.json'), 'utf8')).rejects.toThrow(/ENOENT/);
+});
+
+test('OMS_DEV_TOOLS other than pinned or system stops oms dev up with one line naming it', async () => {
+  const { dev } = await privateStack(11_000, { OMS_DEV_TOOLS: 'mine' });
+  const result = await dev('up');
+  expect(result.code).toBe(1);
+  expect(result.stderr.trim()).toBe('oms: OMS_DEV_TOOLS: expected pinned or system, got "mine"');
 });
 
 test('Kafka cluster ids never start with a dash, which the storage tool would take for an option', () => {

@@ -6,10 +6,12 @@ import { afterAll, expect, test } from 'vitest';
 import { randomPort } from '../../support/names.ts';
 import { runOms, spawnOms } from '../../support/cli.ts';
 import { topicEnd } from '../../support/offsets.ts';
+import { nodeOnlyPath } from '../../support/node-only.ts';
 
 /**
- * `oms start` as a new user runs it: no endpoint configured, and no local stack running for it
- * (its own state folder and ports, so the suite's stack is not it). Then `oms demo`, whose own
+ * `oms start` as a new user runs it: no endpoint configured, no local stack running for it (its own
+ * state folder and ports, so the suite's stack is not it), and nothing on PATH but Node and the basic
+ * tools: no java, mvn, python3, redis-server or temporal. Then `oms demo`, whose own
  * checks must pass. Twice: cold (the stack starts) and warm (the stack is already up).
  */
 let env: NodeJS.ProcessEnv = {};
@@ -78,7 +80,9 @@ test('oms start with no configuration brings up the local stack and stand-ins, a
     GATEWAY_PORT: randomPort(),
     STANDIN_STOREFRONT_PORT: randomPort(),
     STANDIN_PAYMENT_PROVIDER_PORT: randomPort(),
-    JAVA_HOME: process.env.JAVA_HOME ?? '',
+    // Node is the only prerequisite: the stack's tools come from the pinned toolchain in .cache.
+    PATH: await nodeOnlyPath(),
+    JAVA_HOME: '',
   };
   const status = await runOms(['dev', 'status'], env);
   expect(status.code).toBe(3);

