@@ -15,8 +15,8 @@ export const MAIN_BEFORE_ISSUE_28 = '25fa527';
 
 /**
  * A checkout of `rev` under .cache/bench/, from this repository's history (no network). Inside the
- * repository, its imports resolve to this checkout's node_modules, so its lockfile must be the same:
- * the two differ only in their code. Returns the path of its `oms` entry.
+ * repository, its imports resolve to this checkout's node_modules, so every package it locks must be
+ * here at the same version: the two differ only in their code. Returns the path of its `oms` entry.
  */
 export async function checkoutOf(rev: string): Promise<string> {
   const { stdout } = await run('git', ['rev-parse', '--verify', `${rev}^{commit}`], { cwd: root }).catch(() => {
@@ -37,7 +37,10 @@ export async function checkoutOf(rev: string): Promise<string> {
     });
     await rename(partial, dir);
   }
-  const [ours, theirs] = await Promise.all([readFile(path.join(root, 'package-lock.json'), 'utf8'), readFile(path.join(dir, 'package-lock.json'), 'utf8')]);
-  if (ours !== theirs) throw new Error(`bench: ${rev} locks other packages than this checkout; it can't share node_modules, so it isn't compared`);
+  // Every package it locks must be installed here at its version (this checkout may have more).
+  type Lock = { packages: Record<string, { version?: string }> };
+  const [ours, theirs] = await Promise.all([path.join(root, 'package-lock.json'), path.join(dir, 'package-lock.json')].map(async (file) => JSON.parse(await readFile(file, 'utf8')) as Lock));
+  const differing = Object.entries(theirs!.packages).filter(([name, entry]) => name !== '' && ours!.packages[name]?.version !== entry.version);
+  if (differing.length > 0) throw new Error(`bench: ${rev} locks other versions than this checkout (${differing.slice(0, 3).map(([name]) => name).join(', ')}...); it can't share node_modules, so it isn't compared`);
   return entry;
 }
