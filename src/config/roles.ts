@@ -118,5 +118,6 @@ export const OUTSIDE_SCHEMA: readonly { variable: string; default: string; descr
   { variable: 'OMS_DEV_REDIS_PORT', default: '6379', description: 'Port of the local Redis', reason: 'dev tooling only' },
   { variable: 'OMS_DEV_CODEC_SERVER_PORT', default: '8234', description: 'Port of the codec server `oms start` runs beside the local stack', reason: 'dev tooling only' },
   { variable: 'OMS_CODEC_SERVER_TOKEN', default: '(made once, kept in .cache)', description: "The local codec server's token that `oms dev up --docker` hands the Temporal UI", reason: 'dev tooling only (docker compose)' },
-  { variable: 'JAVA_HOME', default: '(java on PATH)', description: 'The JDK the native local stack runs Kafka, the registry and the time-skipping server on', reason: "the JDK's own variable, read by the dev tooling" },
+  { variable: 'OMS_DEV_TOOLS', default: 'pinned', description: "pinned: the local stack runs the tools of src/dev/native/toolchain.json, fetched into OMS_CACHE_DIR; system: the machine's java, redis-server and temporal", reason: 'dev tooling only' },
+  { variable: 'JAVA_HOME', default: '(java on PATH)', description: 'With OMS_DEV_TOOLS=system, the JDK the local stack runs Kafka, the registry and the time-skipping server on', reason: "the JDK's own variable, read by the dev tooling" },
 ];
