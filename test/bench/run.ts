@@ -15,6 +15,7 @@ import { ordersUnderLoad, type LoadFigures } from './orders.ts';
 import { figuresOfTests } from './test-figures.ts';
 import { orderCost, COST_TARGETS } from './cost.ts';
 import { checkoutOf, MAIN_BEFORE_ISSUE_28 } from './baseline.ts';
+import { startupFigures } from './startup.ts';
 
 /**
  * `npm run bench [-- --quick] [-- --only name,name]`: performance figures, each printed as a ratio to a
@@ -283,6 +284,21 @@ const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void
       detail,
     });
     figures.push({ name: `gateway p50 to the 202 (p99 ${mean(gateway, 'p99Ms').toFixed(1)} ms against ${mean(bare, 'p99Ms').toFixed(1)} ms)`, value: mean(gateway, 'p50Ms'), unit: 'ms', baseline: mean(bare, 'p50Ms'), baselineName: 'bare producer p50 to the acknowledgement', target: 'for the reader' });
+  },
+  async startup(_bench, figures) {
+    const startup = await startupFigures();
+    figures.push({ name: `first oms dev install on an empty .cache (${startup.firstInstall.megabytes.toFixed(0)} MB downloaded)`, value: startup.firstInstall.seconds, unit: 's', baseline: startup.secondInstall.seconds, baselineName: 'the second, on the filled cache', target: 'for the reader' });
+    const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+    const system = startup.up.system;
+    figures.push({
+      name: `oms dev up to healthy with the pinned tools (${startup.up.pinned.map((seconds) => seconds.toFixed(1)).join(', ')} s; A B B A)`,
+      value: mean(startup.up.pinned),
+      unit: 's',
+      baseline: typeof system === 'string' ? mean(startup.up.pinned) : mean(system),
+      baselineName: typeof system === 'string' ? `the machine's tools: ${system}` : `the machine's java, redis-server and temporal (${system.map((seconds) => seconds.toFixed(1)).join(', ')} s)`,
+      target: '<= 1.1',
+      detail: startup,
+    });
   },
   async memory(bench, figures) {
     const [small, large] = bench.quick ? [2_000, 8_000] : [20_000, 200_000];
