@@ -1,16 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, test, vi } from 'vitest';
 import { ensureDevCodecToken } from '../../../src/dev/dev-keys.ts';
 import { nativePorts } from '../../../src/dev/native/services.ts';
 import { orderEvent, toRecord } from '../../../src/dev/standins/events.ts';
 import { spawnOms } from '../../support/cli.ts';
 import { randomPort } from '../../support/names.ts';
+import { launchBrowser } from '../../support/browser.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 
 /**
- * The local Temporal UI, in a real browser (Debian's chromium, driven by playwright-core), shows an
+ * The local Temporal UI, in a real browser (Chromium from the npm package @sparticuz/chromium, driven by playwright-core), shows an
  * order's input decrypted once the codec server `oms start` would run is up, and not before.
  */
 const screenshots = path.resolve(import.meta.dirname, '../../.cache/test-output/ui-codec');
@@ -18,11 +19,7 @@ let service: TestService;
 let browser: Browser;
 beforeAll(async () => {
   service = await startTestService();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    // Without the background-networking flags chromium keeps dialling Google's hosts, which this network refuses.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
   await mkdir(screenshots, { recursive: true });
 });
 afterAll(async () => {
