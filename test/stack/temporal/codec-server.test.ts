@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { orderEvent, toRecord } from '../../../src/dev/standins/events.ts';
 import { cachePaths } from '../../../src/dev/native/paths.ts';
+import { loadToolchain, toolBinary } from '../../../src/dev/native/toolchain.ts';
 import { ENCRYPTED_ENCODING } from '../../../src/temporal/encryption-codec.ts';
 import { runOms, spawnOms } from '../../support/cli.ts';
 import { randomPort } from '../../support/names.ts';
@@ -66,7 +66,8 @@ test('it decodes what the workers wrote: an order workflow input shows its order
   const decoded = (await (await post('/decode', asJson)).json()) as Payloads;
   expect(Buffer.from(decoded.payloads[0]!.data, 'base64').toString()).toContain(orderId);
 
-  const temporal = path.join(cachePaths().root, 'temporal', 'venv', 'bin', 'temporal');
+  // The Temporal CLI the local stack runs (pinned in the toolchain).
+  const temporal = toolBinary(cachePaths(), (await loadToolchain()).find((artifact) => artifact.name === 'temporal')!)!;
   const shown = await promisify(execFile)(temporal, [
     'workflow', 'show', '--workflow-id', `order-${orderId}`, '--address', service.config.temporal.address!, '--codec-endpoint', base, '--codec-auth', `Bearer ${TOKEN}`, '--output', 'json',
   ]);
