@@ -6,7 +6,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 /**
  * One cache folder (git-ignored) holds everything the native stack downloads, runs and writes:
- *   downloads/ and the unpacked runtimes, which a second `up` reuses;
+ *   downloads/ and tools/, the pinned tools unpacked (toolchain.ts), which a second `up` reuses;
  *   run/   pid state and generated configs, rewritten at every start;
  *   data/  what each service keeps across restarts (topics and offsets, workflows, schemas), until `oms dev reset`;
  *   logs/  one log file per service.
@@ -24,7 +24,6 @@ export function cachePaths(
     data: path.join(stateDir, 'data'),
     stateFile: path.join(stateDir, 'run', 'stack.json'),
     service: (name: string) => ({
-      home: path.join(cacheDir, name),
       run: path.join(stateDir, 'run', name),
       data: path.join(stateDir, 'data', name),
       log: path.join(stateDir, 'logs', `${name}.log`),

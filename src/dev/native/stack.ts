@@ -49,6 +49,9 @@ export interface UpResult {
 
 export type Progress = (line: string) => void;
 
+/** What the stack runs; the manifest holds test-only tools too (the time-skipping server), which `up` needn't fetch. */
+const STACK_ARTIFACTS = ['java', 'valkey', 'temporal', 'kafka', 'apicurio-registry'];
+
 function toolsMode(): 'pinned' | 'system' {
   const mode = process.env.OMS_DEV_TOOLS ?? 'pinned';
   if (mode !== 'pinned' && mode !== 'system') throw new ToolchainError(`OMS_DEV_TOOLS: expected pinned or system, got "${mode}"`);
@@ -70,7 +73,7 @@ export async function javaBinary(paths: CachePaths, progress: Progress): Promise
  */
 export async function resolveTools(paths: CachePaths, progress: Progress): Promise<Tools> {
   const mode = toolsMode();
-  const artifacts = await installToolchain(paths, progress, mode === 'pinned' ? undefined : ['kafka', 'apicurio-registry']);
+  const artifacts = await installToolchain(paths, progress, mode === 'pinned' ? STACK_ARTIFACTS : ['kafka', 'apicurio-registry']);
   const home = (name: string) => toolHome(paths, artifacts.find((artifact) => artifact.name === name)!);
   const binary = (name: string) => toolBinary(paths, artifacts.find((artifact) => artifact.name === name)!)!;
   const common = { kafkaLibs: path.join(home('kafka'), 'libs'), apicurioHome: home('apicurio-registry') };
@@ -109,11 +112,13 @@ async function startService(service: NativeService, paths: CachePaths, state: St
   }
 }
 
-/** Fetches every runtime into the cache without starting anything (what `oms dev install` and CI use). */
+/** Fetches every pinned tool, the tests' too, into the cache without starting anything (what `oms dev install` and CI use). */
 export async function nativeInstall(options: { progress?: Progress; paths?: CachePaths } = {}): Promise<Tools> {
   const paths = options.paths ?? cachePaths();
+  const progress = options.progress ?? (() => undefined);
   mkdirSync(paths.logs, { recursive: true });
-  return resolveTools(paths, options.progress ?? (() => undefined));
+  await installToolchain(paths, progress);
+  return resolveTools(paths, progress);
 }
 
 export async function nativeUp(options: { progress?: Progress; paths?: CachePaths } = {}): Promise<UpResult> {
