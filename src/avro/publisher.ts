@@ -2,6 +2,7 @@ import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-sc
 import type { Producer } from 'kafkajs';
 import { required, type Config } from '../config/config.ts';
 import { readAvroSchema, type AvroSchemaName, type FulfillmentOrderRecord, type OrderStatusChangedRecord } from './schemas.ts';
+import { sendInSpan } from '../observability/trace-context.ts';
 
 export interface AvroTopics {
   fulfillment: string;
@@ -70,16 +71,20 @@ export class AvroPublisher {
   /** The fulfilment record and the order's status in one produce request: one round trip, one retry for both. */
   async publishFulfillmentAndStatus(fulfillment: FulfillmentOrderRecord, status: OrderStatusChangedRecord): Promise<void> {
     const [fulfillmentMessage, statusMessage] = await Promise.all([this.message('FulfillmentOrder', fulfillment.orderId, fulfillment), this.message('OrderStatusChanged', status.orderId, status)]);
-    await this.producer.sendBatch({
-      topicMessages: [
-        { topic: this.topics.fulfillment, messages: [fulfillmentMessage] },
-        { topic: this.topics.orderStatus, messages: [statusMessage] },
-      ],
-    });
+    // Both records carry the one span's context: the fulfilment system's consumer continues the order's trace.
+    await sendInSpan(this.topics.fulfillment, fulfillment.orderId, (headers) =>
+      this.producer.sendBatch({
+        topicMessages: [
+          { topic: this.topics.fulfillment, messages: [{ ...fulfillmentMessage, headers }] },
+          { topic: this.topics.orderStatus, messages: [{ ...statusMessage, headers }] },
+        ],
+      }),
+    );
   }
 
   private async publish(name: AvroSchemaName, topic: string, key: string, record: object): Promise<void> {
-    await this.producer.send({ topic, messages: [await this.message(name, key, record)] });
+    const message = await this.message(name, key, record);
+    await sendInSpan(topic, key, (headers) => this.producer.send({ topic, messages: [{ ...message, headers }] }));
   }
 
   /** A record in the wire format, under its subject's registered schema. */

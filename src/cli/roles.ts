@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, requireAll, type Config, type Env } from '../c
 import { startProbeServer } from '../observability/http.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { withDefaultMetrics } from '../observability/metrics.ts';
+import { startTracing } from '../observability/tracing.ts';
 import { gatewayNeeds } from '../service/gateway-needs.ts';
 import { ingestNeeds } from '../service/ingest-needs.ts';
 import { parseWorkerGroups, WORKER_GROUPS, workerNeeds, type WorkerGroup } from '../service/worker-groups.ts';
@@ -33,6 +34,8 @@ export async function runRoles(roles: Record<string, Role>, options: { env?: Nod
   const config = loadConfig(options.env);
   requireAll(Object.values(roles).flatMap((role) => role.needs(config)));
   const logger = createLogger(config.log);
+  // Before any role starts, so that their clients and servers are traced from the first request.
+  const traces = await startTracing(config.tracing, Object.keys(roles));
   // A role that handles Temporal payloads can't start without a good key ring: that stops start-up here, before anything connects.
   const withPayloads = Object.values(roles).some((role) => role.temporalPayloads);
   const encryption = withPayloads ? (await import('../temporal/factory.ts')).payloadEncryption(config) : undefined;
@@ -54,6 +57,7 @@ export async function runRoles(roles: Record<string, Role>, options: { env?: Nod
   // The heap budget the process was started with (src/cli/node-flags.mjs): the first thing to check when its memory surprises.
   logger.info(
     { roles: Object.keys(roles), probes: probes.url, heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
+      tracing: traces.enabled ? `${config.tracing.exporter}, ${config.tracing.sampler.name}` : 'off',
       ...(encryption ? { payloadEncryption: encryption === 'off' ? 'off' : `AES-256-GCM, active key ${encryption.activeId}` } : {}) },
     'started',
   );
@@ -62,6 +66,7 @@ export async function runRoles(roles: Record<string, Role>, options: { env?: Nod
   logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
   await stopWithinGrace(running, config.shutdownGraceMs, logger);
   await probes.close();
+  await traces.shutdown();
   await options.onStop?.();
   logger.info('stopped');
   logger.flush();

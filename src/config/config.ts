@@ -154,6 +154,40 @@ export const ENV_SCHEMA = z.object({
     .default('id')
     .describe("oms gateway: which field of a Shopify order is the order id: id (Shopify's order id), name (#1001), order_number (1001), or note:<name> (a note attribute)"),
   GATEWAY_RETRY_AFTER_S: int('oms gateway: the Retry-After of a 503 while Kafka is unavailable', 5),
+  // OpenTelemetry's own variables (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/), checked here so a bad one stops start-up.
+  OTEL_TRACES_EXPORTER: z
+    .enum(['otlp', 'zipkin', 'none'], { error: 'expected otlp, zipkin or none' })
+    .default('otlp')
+    .describe('Where traces go: otlp (OTEL_EXPORTER_OTLP_ENDPOINT), zipkin (OTEL_EXPORTER_ZIPKIN_ENDPOINT; the local stack) or none. With no endpoint set, nothing is traced'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url('OTLP collector base URL (grpc: http://host:4317; http: http://host:4318, traces go to /v1/traces); unset: no OTLP export'),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z
+    .enum(['grpc', 'http/protobuf', 'http/json'], { error: 'expected grpc, http/protobuf or http/json' })
+    .default('http/protobuf')
+    .describe('OTLP transport'),
+  OTEL_EXPORTER_ZIPKIN_ENDPOINT: url('Zipkin span endpoint, such as http://127.0.0.1:9411/api/v2/spans (with OTEL_TRACES_EXPORTER=zipkin)'),
+  OTEL_SERVICE_NAME: text('service.name of every span (the role, instance and pid are resource attributes of their own)', 'oms'),
+  OTEL_RESOURCE_ATTRIBUTES: z
+    .string()
+    .trim()
+    .regex(/^[^=,\s]+\s*=[^,]*(,\s*[^=,\s]+\s*=[^,]*)*$/, 'expected comma-separated key=value pairs')
+    .optional()
+    .describe('Extra resource attributes, key=value,key2=value2 (deployment.environment.name=prod, say)'),
+  OTEL_TRACES_SAMPLER: z
+    .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'], {
+      error: 'expected always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio',
+    })
+    .default('parentbased_always_on')
+    .describe('Which traces are recorded; the parentbased_ samplers follow the sender, so a trace is kept or dropped whole, at its root'),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce
+    .number({ error: 'expected a number from 0 to 1' })
+    .min(0, 'expected a number from 0 to 1')
+    .max(1, 'expected a number from 0 to 1')
+    .default(1)
+    .describe('The ratio of the traceidratio samplers, 0 to 1'),
+  OTEL_BSP_SCHEDULE_DELAY: int('Milliseconds between two exports of finished spans', 5_000),
+  OTEL_BSP_EXPORT_TIMEOUT: int('Milliseconds an export may take before it is abandoned', 30_000),
+  OTEL_BSP_MAX_QUEUE_SIZE: int('Finished spans held for export; more are dropped (and counted)', 2_048),
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: int('Spans per export, at most OTEL_BSP_MAX_QUEUE_SIZE', 512),
   HTTP_HOST: text('Interface for /metrics, /healthz, /readyz', '127.0.0.1'),
   HTTP_PORT: int('Port for /metrics, /healthz, /readyz (0 picks a free port)', 9464, 0),
   SHUTDOWN_GRACE_MS: int('On SIGTERM, how long in-flight work may take before it is abandoned (uncommitted)', 10_000),
@@ -207,6 +241,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   }
   if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
     throw new ConfigError(`invalid configuration: ${e.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'}: required with the other half of the client certificate`);
+  }
+  if (e.OTEL_BSP_MAX_EXPORT_BATCH_SIZE > e.OTEL_BSP_MAX_QUEUE_SIZE) {
+    throw new ConfigError(`invalid configuration: OTEL_BSP_MAX_EXPORT_BATCH_SIZE: expected at most OTEL_BSP_MAX_QUEUE_SIZE (${e.OTEL_BSP_MAX_QUEUE_SIZE}), got ${e.OTEL_BSP_MAX_EXPORT_BATCH_SIZE}`);
   }
   return {
     kafka: {
@@ -301,6 +338,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       },
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    tracing: {
+      exporter: e.OTEL_TRACES_EXPORTER,
+      otlp: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, protocol: e.OTEL_EXPORTER_OTLP_PROTOCOL },
+      zipkinEndpoint: e.OTEL_EXPORTER_ZIPKIN_ENDPOINT,
+      serviceName: e.OTEL_SERVICE_NAME,
+      resourceAttributes: Object.fromEntries((e.OTEL_RESOURCE_ATTRIBUTES?.split(',') ?? []).map((pair) => pair.split('=', 2).map((part) => decodeURIComponent(part.trim())) as [string, string])),
+      sampler: { name: e.OTEL_TRACES_SAMPLER, ratio: e.OTEL_TRACES_SAMPLER_ARG },
+      batch: {
+        scheduledDelayMillis: e.OTEL_BSP_SCHEDULE_DELAY,
+        exportTimeoutMillis: e.OTEL_BSP_EXPORT_TIMEOUT,
+        maxQueueSize: e.OTEL_BSP_MAX_QUEUE_SIZE,
+        maxExportBatchSize: e.OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+      },
+      instanceId: e.INGEST_INSTANCE_ID ?? hostname(),
+    },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? Boolean(process.stdout.isTTY) },
     localStack: e.OMS_LOCAL_STACK,
     standins: { storefrontPort: e.STANDIN_STOREFRONT_PORT, paymentProviderPort: e.STANDIN_PAYMENT_PROVIDER_PORT, riskPort: e.STANDIN_RISK_PORT, storefrontRps: e.STANDIN_STOREFRONT_RPS },

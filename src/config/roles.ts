@@ -10,6 +10,7 @@ export type Role = 'ingest' | 'worker' | 'gateway' | 'codec-server' | 'operator'
 const KAFKA: readonly Role[] = ['ingest', 'worker', 'gateway', 'operator'];
 const TEMPORAL: readonly Role[] = ['ingest', 'worker', 'operator'];
 const PAYLOAD_KEYS: readonly Role[] = ['ingest', 'worker', 'codec-server', 'operator'];
+const TRACED: readonly Role[] = ['ingest', 'worker', 'gateway', 'operator'];
 
 export const READ_BY: Record<keyof Env, readonly Role[]> = {
   KAFKA_BROKERS: KAFKA,
@@ -87,6 +88,18 @@ export const READ_BY: Record<keyof Env, readonly Role[]> = {
   GATEWAY_RETRY_AFTER_S: ['gateway'],
   GATEWAY_STRIPE_ORDER_ID_KEY: ['gateway'],
   GATEWAY_SHOPIFY_ORDER_ID: ['gateway'],
+  OTEL_TRACES_EXPORTER: TRACED,
+  OTEL_EXPORTER_OTLP_ENDPOINT: TRACED,
+  OTEL_EXPORTER_OTLP_PROTOCOL: TRACED,
+  OTEL_EXPORTER_ZIPKIN_ENDPOINT: TRACED,
+  OTEL_SERVICE_NAME: TRACED,
+  OTEL_RESOURCE_ATTRIBUTES: TRACED,
+  OTEL_TRACES_SAMPLER: TRACED,
+  OTEL_TRACES_SAMPLER_ARG: TRACED,
+  OTEL_BSP_SCHEDULE_DELAY: TRACED,
+  OTEL_BSP_EXPORT_TIMEOUT: TRACED,
+  OTEL_BSP_MAX_QUEUE_SIZE: TRACED,
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: TRACED,
   HTTP_HOST: ['ingest', 'worker', 'gateway'],
   HTTP_PORT: ['ingest', 'worker', 'gateway'],
   SHUTDOWN_GRACE_MS: ['ingest', 'worker', 'gateway'],
@@ -114,6 +127,7 @@ export const OUTSIDE_SCHEMA: readonly { variable: string; default: string; descr
   { variable: 'OMS_DEV_SCHEMA_REGISTRY_PORT', default: '8081', description: 'Port of the local schema registry', reason: 'dev tooling only' },
   { variable: 'OMS_DEV_SCHEMA_REGISTRY_MANAGEMENT_PORT', default: '8091', description: "Port of the local schema registry's management endpoint", reason: 'dev tooling only' },
   { variable: 'OMS_DEV_TEMPORAL_PORT', default: '7233', description: 'Port of the local Temporal dev server', reason: 'dev tooling only' },
+  { variable: 'OMS_DEV_ZIPKIN_PORT', default: '9411', description: 'Port of the local trace viewer (Zipkin: UI at /zipkin/, spans at /api/v2/spans)', reason: 'dev tooling only' },
   { variable: 'OMS_DEV_TEMPORAL_UI_PORT', default: '8233', description: 'Port of the local Temporal UI', reason: 'dev tooling only' },
   { variable: 'OMS_DEV_REDIS_PORT', default: '6379', description: 'Port of the local Redis', reason: 'dev tooling only' },
   { variable: 'OMS_DEV_CODEC_SERVER_PORT', default: '8234', description: 'Port of the codec server `oms start` runs beside the local stack', reason: 'dev tooling only' },

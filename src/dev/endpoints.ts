@@ -15,6 +15,13 @@ export interface StackEndpoints {
   redisUrl: string;
   /** The key ring the stack's Temporal payloads are encrypted with (see src/temporal/key-ring.ts). */
   temporalKeysFile: string;
+  /** The trace viewer (Zipkin): its UI is under /zipkin/, spans go to /api/v2/spans. */
+  zipkinUrl?: string;
+}
+
+/** The settings that send every role's spans to the stack's trace viewer. */
+export function tracingEnv(endpoints: StackEndpoints): Record<string, string> {
+  return endpoints.zipkinUrl ? { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${endpoints.zipkinUrl}/api/v2/spans` } : {};
 }
 
 const ENV_NAMES = {
@@ -23,14 +30,15 @@ const ENV_NAMES = {
   temporalAddress: 'TEMPORAL_ADDRESS',
   redisUrl: 'REDIS_URL',
   temporalKeysFile: 'TEMPORAL_ENCRYPTION_KEYS_FILE',
-} as const satisfies Record<keyof StackEndpoints, string>;
+} as const satisfies Record<Exclude<keyof StackEndpoints, 'zipkinUrl'>, string>;
 
 export function endpointsToEnv(endpoints: StackEndpoints): Record<string, string> {
-  return Object.fromEntries((Object.keys(ENV_NAMES) as (keyof StackEndpoints)[]).map((key) => [ENV_NAMES[key], endpoints[key]]));
+  return Object.fromEntries(Object.entries(ENV_NAMES).map(([key, name]) => [name, endpoints[key as keyof typeof ENV_NAMES]]));
 }
 
+/** What `oms dev up` prints: the endpoints, and tracing to the stack's viewer. */
 export function endpointsToEnvLines(endpoints: StackEndpoints): string[] {
-  return Object.entries(endpointsToEnv(endpoints)).map(([name, value]) => `${name}=${value}`);
+  return Object.entries({ ...endpointsToEnv(endpoints), ...tracingEnv(endpoints) }).map(([name, value]) => `${name}=${value}`);
 }
 
 /**

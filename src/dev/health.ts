@@ -43,6 +43,17 @@ export function schemaRegistryHealth(baseUrl: string): HealthCheck {
   };
 }
 
+export function zipkinHealth(baseUrl: string): HealthCheck {
+  return async () => {
+    try {
+      const response = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2_000) });
+      return response.ok && ((await response.json()) as { status?: string }).status === 'UP';
+    } catch {
+      return false;
+    }
+  };
+}
+
 export function temporalHealth(address: string, namespace = 'default'): HealthCheck {
   return async () => {
     let connection: Connection | undefined;
@@ -84,6 +95,7 @@ export function stackHealthChecks(endpoints: StackEndpoints): Record<string, Hea
     'schema-registry': schemaRegistryHealth(endpoints.schemaRegistryUrl),
     temporal: temporalHealth(endpoints.temporalAddress),
     redis: redisHealth(endpoints.redisUrl),
+    ...(endpoints.zipkinUrl ? { zipkin: zipkinHealth(endpoints.zipkinUrl) } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/config.ts';
 import { ensureDevCodecToken, ensureDevGatewaySecrets } from './dev-keys.ts';
-import { endpointsToEnv } from './endpoints.ts';
+import { endpointsToEnv, tracingEnv } from './endpoints.ts';
 import { nativeUp, type Progress } from './native/stack.ts';
 import { nativeEndpoints, nativePorts } from './native/services.ts';
 import { startPaymentProviderStandin } from './standins/payment-provider.ts';
@@ -19,8 +19,12 @@ export function localEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   if (!usesLocalStack(env)) return {};
   const config = loadConfig(env);
   const ports = nativePorts();
+  const endpoints = nativeEndpoints(ports);
+  const tracingConfigured = env.OTEL_TRACES_EXPORTER || env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_ZIPKIN_ENDPOINT;
   return {
-    ...endpointsToEnv(nativeEndpoints(ports)),
+    ...endpointsToEnv(endpoints),
+    // Every role's spans to the stack's trace viewer, unless tracing is configured already.
+    ...(tracingConfigured ? {} : tracingEnv(endpoints)),
     ...(env.TEMPORAL_UI_URL ? {} : { TEMPORAL_UI_URL: `http://127.0.0.1:${ports.temporalUi}` }),
     ...(env.STOREFRONT_BASE_URL ? {} : { STOREFRONT_BASE_URL: `http://127.0.0.1:${config.standins.storefrontPort}` }),
     ...(env.PAYMENT_PROVIDER_BASE_URL ? {} : { PAYMENT_PROVIDER_BASE_URL: `http://127.0.0.1:${config.standins.paymentProviderPort}` }),
@@ -70,5 +74,7 @@ export async function startLocalDependencies(env: NodeJS.ProcessEnv, progress: P
   const additions = localEnv(env);
   const standins = await startStandins(env);
   progress(`storefront stand-in on ${standins.storefrontUrl}, payment-provider stand-in on ${standins.paymentProviderUrl}, risk-service stand-in on ${standins.riskUrl}`);
+  const ports = nativePorts();
+  progress(`Temporal UI: http://127.0.0.1:${ports.temporalUi}   traces (Zipkin): ${nativeEndpoints(ports).zipkinUrl}/zipkin/`);
   return { env: additions, close: () => standins.close() };
 }

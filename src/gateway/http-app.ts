@@ -1,9 +1,11 @@
+import { context } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { EventProcessingError } from '../event/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
+import { ORDER_ID } from '../observability/order-spans.ts';
 import { JSON_BODY, STRUCTURED, toGatewayRecord, type GatewayRecord } from './http-binding.ts';
 import type { IgnoredEvent, ProviderOptions } from './provider.ts';
 import type { SourceSecrets } from './secrets.ts';
@@ -28,6 +30,8 @@ export interface GatewayAppOptions {
   providers?: ProviderOptions;
   openapi: Record<string, unknown>;
   ready(): boolean;
+  /** A server span per webhook request (@fastify/otel), continuing the sender's `traceparent`. */
+  traced?: boolean;
   logger: Logger;
   metrics: GatewayMetrics;
 }
@@ -62,6 +66,16 @@ const sourceOf = (url: string | undefined): string => SOURCE_NAMES.find((name) =
 export async function buildGatewayApp(options: GatewayAppOptions): Promise<FastifyInstance> {
   const log = options.logger;
   const app = Fastify({ logger: false, requestTimeout: 30_000, bodyLimit: options.maxBodyBytes });
+  if (options.traced) {
+    const { FastifyOtelInstrumentation } = await import('@fastify/otel');
+    const instrumentation = new FastifyOtelInstrumentation({
+      instrumentHooks: false,
+      instrumentHandler: false,
+      ignorePaths: (route) => !route.url.startsWith('/webhooks/'),
+      requestHook: (span, request) => span.updateName(`${request.method} ${request.routeOptions.url ?? request.url}`),
+    });
+    await app.register(instrumentation.plugin());
+  }
   // A shared count that can't be read lets the request through: refusing webhooks because Redis is away
   // would turn a protection into an outage.
   await app.register(rateLimit, { global: false, ...(options.rateLimitRedis ? { redis: options.rateLimitRedis, nameSpace: 'oms-gateway-rate:', skipOnError: true } : {}) });
@@ -128,23 +142,29 @@ export async function buildGatewayApp(options: GatewayAppOptions): Promise<Fasti
         return reply.code(200).send({ status: 'ignored', type: record.ignored, detail: `${record.ignored} is not an event this service handles; nothing was written` });
       }
 
-      if (inFlight >= options.maxInFlight) {
-        log.warn({ source: name, inFlight }, 'webhook refused: too many in flight');
-        return problem(reply.header('retry-after', '1'), 503, 'overloaded', `over ${options.maxInFlight} requests in flight`);
-      }
-      inFlight += 1;
-      options.metrics.inFlight.set(inFlight);
-      try {
-        const written = await options.publish(topic, record);
-        log.debug({ source: name, eventId: record.event.id, type: record.event.type, topic, ...written }, 'webhook accepted');
-        return reply.code(202).send({ status: 'accepted', id: record.event.id, type: record.event.type, orderId: record.key, topic, ...written });
-      } catch (error) {
-        log.warn({ source: name, eventId: record.event.id, err: { message: (error as Error).message } }, 'webhook refused: Kafka unavailable');
-        return problem(reply.header('retry-after', String(options.retryAfterSeconds)), 503, 'kafka-unavailable', 'the event could not be written to Kafka; retry later');
-      } finally {
-        inFlight -= 1;
+      const otel = options.traced ? request.opentelemetry() : undefined;
+      otel?.span?.setAttributes({ [ORDER_ID]: record.key, 'cloudevents.event_id': record.event.id, 'cloudevents.event_type': record.event.type });
+      // The rest in the request's span: its log lines name it, and the record's `traceparent` continues its trace.
+      const accept = async () => {
+        if (inFlight >= options.maxInFlight) {
+          log.warn({ source: name, inFlight }, 'webhook refused: too many in flight');
+          return problem(reply.header('retry-after', '1'), 503, 'overloaded', `over ${options.maxInFlight} requests in flight`);
+        }
+        inFlight += 1;
         options.metrics.inFlight.set(inFlight);
-      }
+        try {
+          const written = await options.publish(topic, record);
+          log.debug({ source: name, orderId: record.key, eventId: record.event.id, type: record.event.type, topic, ...written }, 'webhook accepted');
+          return reply.code(202).send({ status: 'accepted', id: record.event.id, type: record.event.type, orderId: record.key, topic, ...written });
+        } catch (error) {
+          log.warn({ source: name, eventId: record.event.id, err: { message: (error as Error).message } }, 'webhook refused: Kafka unavailable');
+          return problem(reply.header('retry-after', String(options.retryAfterSeconds)), 503, 'kafka-unavailable', 'the event could not be written to Kafka; retry later');
+        } finally {
+          inFlight -= 1;
+          options.metrics.inFlight.set(inFlight);
+        }
+      };
+      return otel?.context ? context.with(otel.context, accept) : accept();
     });
   }
   return app;

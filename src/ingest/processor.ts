@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT, SpanKind, type Span } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import type { Producer } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -5,6 +6,8 @@ import { decodeEvent, type InboundEvent } from '../event/envelope.ts';
 import { EventProcessingError } from '../event/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { IngestMetrics } from '../observability/metrics.ts';
+import { ORDER_ID } from '../observability/order-spans.ts';
+import { contextFromHeaders, inSpan, kafkaAttributes, linkToHeaders } from '../observability/trace-context.ts';
 import { routeEvent, type RouteMode, type RouterSettings } from '../router/routes.ts';
 import { withReprocessContext } from '../signal/reprocess.ts';
 import { classifyTemporalError, SIGNAL_DEADLINE_MS, signalWithStart } from '../signal/signal-with-start.ts';
@@ -42,6 +45,11 @@ export interface ProcessCall {
   signal: AbortSignal;
   /** Told when a transient failure starts, and stops, holding this message. */
   onStall?: (stalled: boolean) => void;
+  /**
+   * Live ingest continues the trace the record carries; a replay or re-drive starts a trace of its own,
+   * linked to it (the original event's trace has ended long ago).
+   */
+  trace?: 'continue' | 'link';
 }
 
 /**
@@ -57,13 +65,37 @@ export class EventProcessor {
   }
 
   async process(source: DeadLetterSource, call: ProcessCall): Promise<ProcessOutcome> {
-    let event: InboundEvent;
-    try {
-      event = this.decode(source);
-    } catch (error) {
-      return this.permanentFailure(source, error as EventProcessingError, 'unknown', call);
-    }
-    return this.deliver(event, source, call);
+    return this.traced(source, call, async (span) => {
+      let event: InboundEvent;
+      try {
+        event = this.decode(source);
+      } catch (error) {
+        span.setAttribute('oms.dlq.reason', (error as EventProcessingError).reason);
+        return this.permanentFailure(source, error as EventProcessingError, 'unknown', call);
+      }
+      return this.deliverIn(span, event, source, call);
+    });
+  }
+
+  /**
+   * One span per event, `process <topic>`, around decode, routing and signal-with-start; Temporal's
+   * interceptor carries it on into the workflow. With eachBatch, no Kafka instrumentation makes it.
+   */
+  private traced(source: DeadLetterSource, call: ProcessCall, fn: (span: Span) => Promise<ProcessOutcome>): Promise<ProcessOutcome> {
+    const headers = source.message.headers;
+    const continued = (call.trace ?? 'continue') === 'continue';
+    const key = source.message.key?.toString();
+    const attributes = kafkaAttributes('process', source.topic, { partition: source.partition, offset: source.offset, key, orderId: key });
+    return inSpan(
+      `${continued ? 'process' : call.mode === 'reprocess' ? 'replay' : 'redrive'} ${source.topic}`,
+      { kind: SpanKind.CONSUMER, attributes, links: continued ? [] : linkToHeaders(headers) },
+      continued ? contextFromHeaders(headers) : ROOT_CONTEXT,
+      async (span) => {
+        const outcome = await fn(span);
+        span.setAttribute('oms.outcome', outcome.kind);
+        return outcome;
+      },
+    );
   }
 
   /** The event in a message, or a permanent EventProcessingError saying why there is none. */
@@ -80,7 +112,12 @@ export class EventProcessor {
 
   /** Routes a decoded event and signals its workflow. */
   async deliver(event: InboundEvent, source: DeadLetterSource, call: ProcessCall): Promise<ProcessOutcome> {
+    return this.traced(source, call, (span) => this.deliverIn(span, event, source, call));
+  }
+
+  private async deliverIn(span: Span, event: InboundEvent, source: DeadLetterSource, call: ProcessCall): Promise<ProcessOutcome> {
     const { logger, metrics } = this.options;
+    span.setAttributes({ [ORDER_ID]: event.subject, 'cloudevents.event_id': event.id, 'cloudevents.event_type': event.type });
     const command = routeEvent(event, this.options.router, call.mode);
     const context = { orderId: event.subject, eventId: event.id, eventType: event.type, workflowId: command.workflowId, topic: source.topic, partition: source.partition, offset: source.offset };
 

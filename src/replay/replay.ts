@@ -124,7 +124,7 @@ export async function replayTopic(deps: ReplayDeps, request: ReplayRequest, sign
       summary.reprocessed += 1;
       return;
     }
-    const outcome = await deps.processor.deliver(event, source, { mode: 'reprocess', signal });
+    const outcome = await deps.processor.deliver(event, source, { mode: 'reprocess', signal, trace: 'link' });
     if (outcome.kind === 'signalled') summary.reprocessed += 1;
     else if (outcome.kind === 'late') summary.late += 1;
     else fail(summary, outcome.error.reason);
@@ -163,7 +163,7 @@ export function originalOf(entry: RangeMessage): DeadLetterSource {
  */
 export async function redrive(deps: ReplayDeps, request: { dlq: string; from: Edge; to?: Edge }, signal: AbortSignal): Promise<ReplaySummary> {
   return runOverRange(deps, 'redrive', request.dlq, request.from, request.to, async (entry, summary) => {
-    const outcome = await deps.processor.process(originalOf(entry), { mode: 'live', signal });
+    const outcome = await deps.processor.process(originalOf(entry), { mode: 'live', signal, trace: 'link' });
     if (outcome.kind === 'signalled') summary.reprocessed += 1;
     else if (outcome.kind === 'late') summary.late += 1;
     else fail(summary, outcome.error.reason);

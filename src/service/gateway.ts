@@ -10,6 +10,8 @@ import { loadSourceSecrets } from '../gateway/secrets.ts';
 import { SOURCE_NAMES, WEBHOOK_SOURCES, type SourceName } from '../gateway/sources.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createGatewayMetrics } from '../observability/metrics.ts';
+import { sendInSpan } from '../observability/trace-context.ts';
+import { tracing } from '../observability/tracing.ts';
 import { gatewayNeeds } from './gateway-needs.ts';
 import { createIdempotentProducer, createKafka, ensureTopics } from '../kafka/client.ts';
 import { connectRedis } from './redis.ts';
@@ -58,7 +60,10 @@ export async function startGateway(config: Config, logger: Logger, registry?: Re
   ]);
 
   const publish = async (topic: string, record: GatewayRecord) => {
-    const send = producer.send({ topic, acks: -1, timeout: timeoutMs, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
+    // W3C `traceparent` beside the event's own headers; a CloudEvents `traceparent` extension (ce_traceparent) is the sender's, kept as sent.
+    const send = sendInSpan(topic, record.key, (trace) =>
+      producer.send({ topic, acks: -1, timeout: timeoutMs, messages: [{ key: record.key, value: record.value, headers: { ...record.headers, ...trace } }] }),
+    );
     // The answer's deadline is the setting itself: a sender such as Shopify gives up at its own (5 s).
     const [written] = await within(send, timeoutMs, 'the Kafka acknowledgement');
     return { partition: written!.partition, offset: written!.baseOffset ?? written!.offset ?? '' };
@@ -77,6 +82,7 @@ export async function startGateway(config: Config, logger: Logger, registry?: Re
     providers: config.gateway.providers,
     openapi: gatewayOpenApi(VERSION),
     ready: () => true,
+    traced: tracing().enabled,
     logger: log,
     metrics: createGatewayMetrics(registry),
   });

@@ -4,6 +4,7 @@ import type { Config } from '../config/config.ts';
 import { routerSettings } from '../router/routes.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createIngestMetrics } from '../observability/metrics.ts';
+import { startTracing } from '../observability/tracing.ts';
 import type { ReplayDeps } from '../replay/replay.ts';
 import { createTemporalClient, temporalSettings } from '../temporal/factory.ts';
 import { createEventProcessor } from './ingest.ts';
@@ -20,6 +21,8 @@ export interface OperatorTools extends ReplayDeps {
  * ingest, but their own Kafka clients. Replay reports permanent failures; re-drive dead-letters them again.
  */
 export async function createOperatorTools(config: Config, logger: Logger, onPermanent: 'report' | 'dead-letter', kafka?: Kafka): Promise<OperatorTools> {
+  // Replayed and re-driven events get traces of their own, linked to the ones they first had.
+  const traces = await startTracing(config.tracing, ['operator']);
   const client = kafka ?? createKafka(config, 'operator', logger);
   const temporal = await createTemporalClient(temporalSettings(config));
   const producer = createIdempotentProducer(client);
@@ -35,6 +38,7 @@ export async function createOperatorTools(config: Config, logger: Logger, onPerm
     close: async () => {
       await producer.disconnect();
       await temporal.connection.close();
+      await traces.shutdown();
     },
   };
 }

@@ -1,4 +1,7 @@
-import { bundleWorkflowCode, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Runtime, type ActivityInterceptorsFactory, type NativeConnection, type Worker } from '@temporalio/worker';
+import type { WorkflowInfo } from '@temporalio/workflow';
+import { ROOT_CONTEXT, SamplingDecision } from '@opentelemetry/api';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { createFulfillmentActivities } from '../activity/fulfillment/activities.ts';
 import { createNotificationActivities } from '../activity/notification/activities.ts';
@@ -18,6 +21,7 @@ import { orderSignaller } from './order-signaller.ts';
 import { WORKER_GROUPS, workerNeeds, type WorkerGroup } from './worker-groups.ts';
 import { routerSettings } from '../router/routes.ts';
 import type { Logger } from '../observability/logger.ts';
+import { tracing } from '../observability/tracing.ts';
 import { createTaskQueueMetrics, createWorkerMetrics } from '../observability/metrics.ts';
 import type { Registry } from 'prom-client';
 import { createTemporalClient, FAILURE_CONVERTER_PATH, temporalSettings } from '../temporal/factory.ts';
@@ -33,6 +37,33 @@ export interface RunningWorkers {
 }
 
 const workflowsPath = fileURLToPath(new URL('../workflow/index.ts', import.meta.url));
+/** Traced, the workflows run Temporal's OpenTelemetry interceptors, then ours that join an order's traces. */
+export const TRACING_WORKFLOW_MODULES = [
+  createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry-v2/lib/workflow-interceptors'),
+  fileURLToPath(new URL('../workflow/trace-links.ts', import.meta.url)),
+];
+
+/** The worker options tracing adds: activity interceptors, and the sink that exports the workflows' spans. */
+async function tracingOptions() {
+  const { processor, resource, sampler, enabled } = tracing();
+  if (!enabled) return undefined;
+  const otel = await import('@temporalio/interceptors-opentelemetry-v2');
+  const sink = otel.makeWorkflowExporter(processor!, resource!);
+  type SerializedSpans = Parameters<typeof sink.export.fn>[1];
+  // The sandbox samples its root spans (a query's, say) always: the configured sampler decides them here.
+  const sampled = (span: SerializedSpans[number]) => {
+    if (span.parentSpanContext !== undefined) return true;
+    const { decision } = sampler!.shouldSample(ROOT_CONTEXT, span.spanContext.traceId, span.name, span.kind, span.attributes, span.links);
+    return Number(decision) === Number(SamplingDecision.RECORD_AND_SAMPLED);
+  };
+  return {
+    interceptors: { activity: [(ctx: Parameters<ActivityInterceptorsFactory>[0]) => ({ inbound: new otel.OpenTelemetryActivityInboundInterceptor(ctx), outbound: new otel.OpenTelemetryActivityOutboundInterceptor(ctx) })] },
+    // The sink copies the whole WorkflowInfo onto each span; only its ids belong there (a memo or a last result could hold customer data).
+    sinks: { exporter: { export: { ...sink.export, fn: (info: WorkflowInfo, spans: SerializedSpans) => sink.export.fn(workflowIds(info), spans.filter(sampled)) } } },
+  };
+}
+
+const workflowIds = ({ workflowId, runId, workflowType, taskQueue, namespace }: WorkflowInfo) => ({ workflowId, runId, workflowType, taskQueue, namespace }) as WorkflowInfo;
 
 /**
  * The worker role: one Temporal worker per task queue of the chosen groups, on one connection.
@@ -44,9 +75,10 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
   const settings = temporalSettings(config);
   const queues = config.taskQueues.activities;
   // Connect first: it also installs the SDK runtime whose logger the workflow bundler uses.
-  const connection = await createWorkerConnection(settings);
+  const connection = await createWorkerConnection(settings, logger);
   const closers: (() => Promise<void>)[] = [];
   const specs: { taskQueue: string; options: Parameters<typeof createTemporalWorker>[2] }[] = [];
+  const traced = await tracingOptions();
 
   // One limiter per process, shared by every group that calls the commerce app: its limit counts them all.
   const metrics = createWorkerMetrics(registry);
@@ -113,6 +145,7 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath,
       ...(settings.encryption === 'off' ? {} : { failureConverterPath: FAILURE_CONVERTER_PATH }),
+      ...(traced ? { workflowInterceptorModules: TRACING_WORKFLOW_MODULES } : {}),
       logger: Runtime.instance().logger,
     });
     // The groups this process hosts are also the workflows' local activities (v4), unless configured off;
@@ -130,7 +163,7 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
   // Workers come in generations: a new one replaces the running one when Temporal comes back (below).
   const generations: { workers: Worker[]; done: Promise<unknown> }[] = [];
   const launch = async (on: NativeConnection) => {
-    const workers = await Promise.all(specs.map((spec) => createTemporalWorker(on, settings, { ...spec.options, shutdownGraceTime: config.shutdownGraceMs })));
+    const workers = await Promise.all(specs.map((spec) => createTemporalWorker(on, settings, { ...spec.options, ...traced, shutdownGraceTime: config.shutdownGraceMs })));
     const done = Promise.all(workers.map((worker) => worker.run())).finally(() => on.close());
     generations.push({ workers, done });
     return workers;
@@ -149,7 +182,7 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
   const watch = watchTemporal(probe, async () => {
     log.warn('Temporal answers again after an outage: replacing the workers, whose pollers are backing off');
     const previous = current;
-    current = await launch(await createWorkerConnection(settings));
+    current = await launch(await createWorkerConnection(settings, logger));
     for (const worker of previous) if (worker.getState() === 'RUNNING') worker.shutdown();
   }, (error) => {
     log.error({ error: (error as Error).message }, 'could not replace the workers after an outage; trying again');

@@ -4,6 +4,7 @@ import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ConfigError, required, type Config } from '../config/config.ts';
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
+import { tracing } from '../observability/tracing.ts';
 import { EncryptionCodec } from './encryption-codec.ts';
 import { loadKeyRing, type KeyRing } from './key-ring.ts';
 
@@ -86,7 +87,9 @@ export async function createTemporalClient(settings: TemporalSettings, options: 
     // would stay down well after the server is back. Retry the connection at least once a second.
     channelArgs: { 'grpc.max_reconnect_backoff_ms': 1_000 },
   });
-  return new Client({ connection, namespace: settings.namespace, dataConverter: dataConverter(settings) });
+  // Traced, a call (signal-with-start) gets a span, and its context travels to the workflow in the Temporal header.
+  const interceptors = tracing().enabled ? { workflow: [new (await import('@temporalio/interceptors-opentelemetry-v2')).OpenTelemetryWorkflowClientInterceptor()] } : undefined;
+  return new Client({ connection, namespace: settings.namespace, dataConverter: dataConverter(settings), interceptors });
 }
 
 const PROBE_WORKFLOW_ID = 'oms-probe-not-a-workflow';

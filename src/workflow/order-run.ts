@@ -1,4 +1,4 @@
-import { ActivityFailure, CancellationScope, condition, isCancellation, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, condition, isCancellation, log, workflowInfo } from '@temporalio/workflow';
 import type { OrderReviewSignal, OrderStage, OrderStatus, StepRecord } from '../contract/workflows.ts';
 import { appliesOnce } from './applied-events.ts';
 
@@ -40,6 +40,7 @@ export class OrderRun {
 
   enter(stage: OrderStage): void {
     this.status.stage = stage;
+    log.debug('order stage', { orderId: this.orderId, stage });
   }
 
   throwIfCancelled(): void {

@@ -14,9 +14,10 @@ const root = path.resolve(import.meta.dirname, '../..');
 export const MAIN_BEFORE_ISSUE_28 = '25fa527';
 
 /**
- * A checkout of `rev` under .cache/bench/, from this repository's history (no network). Inside the
- * repository, its imports resolve to this checkout's node_modules, so every package it locks must be
- * here at the same version: the two differ only in their code. Returns the path of its `oms` entry.
+ * A checkout of `rev` under .cache/bench/, from this repository's history. Inside the repository, its
+ * imports resolve to this checkout's node_modules when every package it locks is here at the same
+ * version (the two differ only in their code); otherwise it gets node_modules of its own, by `npm ci`
+ * from its lock, once. Returns the path of its `oms` entry.
  */
 export async function checkoutOf(rev: string): Promise<string> {
   const { stdout } = await run('git', ['rev-parse', '--verify', `${rev}^{commit}`], { cwd: root }).catch(() => {
@@ -41,6 +42,11 @@ export async function checkoutOf(rev: string): Promise<string> {
   type Lock = { packages: Record<string, { version?: string }> };
   const [ours, theirs] = await Promise.all([path.join(root, 'package-lock.json'), path.join(dir, 'package-lock.json')].map(async (file) => JSON.parse(await readFile(file, 'utf8')) as Lock));
   const differing = Object.entries(theirs!.packages).filter(([name, entry]) => name !== '' && ours!.packages[name]?.version !== entry.version);
-  if (differing.length > 0) throw new Error(`bench: ${rev} locks other versions than this checkout (${differing.slice(0, 3).map(([name]) => name).join(', ')}...); it can't share node_modules, so it isn't compared`);
+  if (differing.length > 0 && !existsSync(path.join(dir, 'node_modules', '.package-lock.json'))) {
+    console.error(`[bench] ${rev} locks other versions (${differing.slice(0, 3).map(([name, entry]) => `${name.replace('node_modules/', '')} ${entry.version}`).join(', ')}): npm ci in its checkout`);
+    await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, maxBuffer: 64 * 1024 * 1024 }).catch((error: Error) => {
+      throw new Error(`bench: npm ci for ${rev} failed, so it isn't compared: ${error.message.split('\n')[0]}`);
+    });
+  }
   return entry;
 }

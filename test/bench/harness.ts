@@ -25,7 +25,7 @@ export interface Bench {
 }
 
 /**
- * The benchmarks run on a native stack of their own (ports 23000-23006, data in a temporary folder,
+ * The benchmarks run on a native stack of their own (ports 23000-23007, data in a temporary folder,
  * deleted after): hundreds of thousands of workflows must not land in the developer's `oms dev` data,
  * and the figures must not depend on what that stack holds. With all four endpoints set in the
  * environment (KAFKA_BROKERS, ...), they run on that stack instead.
@@ -58,7 +58,7 @@ export async function openBench(quick: boolean, progress: (line: string) => void
 
 async function privateStack(progress: (line: string) => void): Promise<{ endpoints: StackEndpoints; release: () => Promise<void> }> {
   const stateDir = await mkdtemp(path.join(tmpdir(), 'oms-bench-'));
-  const ports = ['KAFKA', 'KAFKA_CONTROLLER', 'SCHEMA_REGISTRY', 'SCHEMA_REGISTRY_MANAGEMENT', 'TEMPORAL', 'TEMPORAL_UI', 'REDIS'];
+  const ports = ['KAFKA', 'KAFKA_CONTROLLER', 'SCHEMA_REGISTRY', 'SCHEMA_REGISTRY_MANAGEMENT', 'TEMPORAL', 'TEMPORAL_UI', 'REDIS', 'ZIPKIN'];
   process.env.OMS_DEV_STATE_DIR = stateDir;
   ports.forEach((name, offset) => (process.env[`OMS_DEV_${name}_PORT`] = String(23_000 + offset)));
   const { nativeUp, nativeDown } = await import('../../src/dev/native/stack.ts');

@@ -64,8 +64,8 @@ export interface BridgeTurn {
  * while it ran), which the loop never pays. The rate is the server's, from this turn's first
  * workflow start to its last; the CPU spans the produce to the last signal.
  */
-export async function startBridgeIngest(bench: Bench, inFlight: number): Promise<{ turn(count: number): Promise<BridgeTurn>; stop(): Promise<void> }> {
-  const { id, env, config } = bench.service({}, { INGEST_MAX_IN_FLIGHT: String(inFlight) });
+export async function startBridgeIngest(bench: Bench, inFlight: number, roleEnv: Record<string, string> = {}): Promise<{ turn(count: number): Promise<BridgeTurn>; stop(): Promise<void> }> {
+  const { id, env, config } = bench.service({}, { INGEST_MAX_IN_FLIGHT: String(inFlight), ...roleEnv });
   await produceBacklog(bench, config, config.topics.orderEvents, []);
   const ingest = startRole(['ingest'], { ...env, INGEST_INSTANCE_ID: `${id}-ingest` });
   await until(() => fetch(`${ingest.base}/readyz`).then((response) => response.status, () => 0), (status) => status === 200, 120_000, 'ingest ready');

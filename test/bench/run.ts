@@ -249,6 +249,46 @@ const sections: Record<string, (bench: Bench, figures: Figure[]) => Promise<void
       target: 'for the reader: replay signals running workflows',
     });
   },
+  async tracing(bench, figures) {
+    // Every role exporting every span (sampler 1.0) to the bench stack's Zipkin, against tracing off, in turns A B B A.
+    const traced = { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${bench.stack.zipkinUrl!}/api/v2/spans`, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '1.0' };
+    const [perRun, rounds] = bench.quick ? [500, 1] : [1_000, 3];
+    const bridge: Record<'on' | 'off', BridgeTurn[]> = { on: [], off: [] };
+    const ingests = { on: await startBridgeIngest(bench, 64, traced), off: await startBridgeIngest(bench, 64) };
+    try {
+      await Promise.all([ingests.on.turn(perRun), ingests.off.turn(perRun)]);
+      for (let round = 0; round < rounds; round += 1) for (const side of ['on', 'off', 'off', 'on'] as const) bridge[side].push(await ingests[side].turn(perRun));
+    } finally {
+      await Promise.all([ingests.on.stop(), ingests.off.stop()]);
+    }
+    console.error(`[bench]   bridge: traced ${eventRates(bridge.on)}; untraced ${eventRates(bridge.off)} events/s`);
+    const ingestCpu = (runs: BridgeTurn[]) => meanOf(runs, (run) => run.cpuMsPerEvent.client);
+    figures.push({
+      name: `ingest events/s, traced (every span to Zipkin), 64 in flight (${rounds * 2} runs each of ${perRun.toLocaleString('en')}; ingest CPU ${ingestCpu(bridge.on).toFixed(2)} ms an event against ${ingestCpu(bridge.off).toFixed(2)})`,
+      value: meanOf(bridge.on, eventsPerSecond),
+      unit: 'events/s',
+      baseline: meanOf(bridge.off, eventsPerSecond),
+      baselineName: 'tracing off, same run',
+      target: '>= 0.95',
+      detail: bridge,
+    });
+    const [offered, seconds] = bench.quick ? [8, 6] : [40, 20];
+    const orders: Record<'on' | 'off', LoadFigures[]> = { on: [], off: [] };
+    for (const side of ['on', 'off', 'off', 'on'] as const) orders[side].push(await ordersUnderLoad(bench, offered, seconds, side === 'on' ? traced : {}));
+    const fulfilled = (runs: LoadFigures[]) => meanOf(runs, (run) => run.fulfilledPerSecond);
+    // CPU ms an event (ingest) and an order (worker): cores used over the rate.
+    const cpuMs = (runs: LoadFigures[], role: 'ingest' | 'worker', perOrder: number) => meanOf(runs, (run) => (run.cores[role] * 1_000) / (run.fulfilledPerSecond * perOrder));
+    console.error(`[bench]   orders at ${offered}/s offered: traced ${orders.on.map((run) => run.fulfilledPerSecond.toFixed(1)).join(', ')}; untraced ${orders.off.map((run) => run.fulfilledPerSecond.toFixed(1)).join(', ')} orders/s`);
+    figures.push({
+      name: `orders fulfilled/s at ${offered}/s offered, traced (A B B A; CPU ms: ingest ${cpuMs(orders.on, 'ingest', 2).toFixed(2)} an event against ${cpuMs(orders.off, 'ingest', 2).toFixed(2)}, worker ${cpuMs(orders.on, 'worker', 1).toFixed(1)} an order against ${cpuMs(orders.off, 'worker', 1).toFixed(1)}; p50 ${Math.round(meanOf(orders.on, (run) => run.p50Ms))} ms against ${Math.round(meanOf(orders.off, (run) => run.p50Ms))} ms; bound: ${orders.on.map((run) => run.bound).join(', ')})`,
+      value: fulfilled(orders.on),
+      unit: 'orders/s',
+      baseline: fulfilled(orders.off),
+      baselineName: 'tracing off, same run',
+      target: '>= 0.95',
+      detail: orders,
+    });
+  },
   async codec(bench, figures) {
     const cost = await codecCost(bench, bench.quick ? 100 : 400);
     const target = 'for the reader: what encryption costs';

@@ -8,7 +8,7 @@ import { loadToolchain, toolBinary } from '../../src/dev/native/toolchain.ts';
 import { runOms } from '../support/cli.ts';
 
 /** Ports of the bench's start-up stacks, beside its own stack (23000-23006). */
-const PORTS = { OMS_DEV_KAFKA_PORT: '24000', OMS_DEV_KAFKA_CONTROLLER_PORT: '24001', OMS_DEV_SCHEMA_REGISTRY_PORT: '24002', OMS_DEV_SCHEMA_REGISTRY_MANAGEMENT_PORT: '24003', OMS_DEV_TEMPORAL_PORT: '24004', OMS_DEV_TEMPORAL_UI_PORT: '24005', OMS_DEV_REDIS_PORT: '24006' };
+const PORTS = { OMS_DEV_KAFKA_PORT: '24000', OMS_DEV_KAFKA_CONTROLLER_PORT: '24001', OMS_DEV_SCHEMA_REGISTRY_PORT: '24002', OMS_DEV_SCHEMA_REGISTRY_MANAGEMENT_PORT: '24003', OMS_DEV_TEMPORAL_PORT: '24004', OMS_DEV_TEMPORAL_UI_PORT: '24005', OMS_DEV_REDIS_PORT: '24006', OMS_DEV_ZIPKIN_PORT: '24007' };
 
 async function bytesIn(dir: string): Promise<number> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);

@@ -2,10 +2,14 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
-import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
+import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry-v2';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { bundleWorkflowCode, Worker, type ReplayResult, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { afterAll, expect, test } from 'vitest';
 import { cachePaths } from '../../src/dev/native/paths.ts';
+import { TRACING_WORKFLOW_MODULES } from '../../src/service/worker.ts';
 import { quietBundler, workflowBundle } from '../support/workflow-doubles.ts';
 
 /**
@@ -31,10 +35,10 @@ afterAll(async () => {
   await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-async function replayAll(workflowBundleCode: Awaited<ReturnType<typeof workflowBundle>>): Promise<Map<string, ReplayResult>> {
+async function replayAll(workflowBundleCode: Awaited<ReturnType<typeof workflowBundle>>, options: Partial<ReplayWorkerOptions> = {}): Promise<Map<string, ReplayResult>> {
   const histories = await savedHistories();
   const results = new Map<string, ReplayResult>();
-  for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundleCode, replayName: 'saved-histories' }, histories)) {
+  for await (const result of Worker.runReplayHistories({ ...options, workflowBundle: workflowBundleCode, replayName: 'saved-histories' }, histories)) {
     results.set(result.workflowId, result);
   }
   return results;
@@ -48,6 +52,20 @@ test('every saved history, of every version, replays against the current workflo
   expect([...results.keys()].filter((name) => name.endsWith('.order.json')).length).toBeGreaterThanOrEqual(37);
   const failures = [...results].filter(([, result]) => result.error).map(([name, result]) => `${name}: ${result.error!.message}`);
   expect(failures).toEqual([]);
+});
+
+test('with tracing on (OpenTelemetry interceptors and trace links in the bundle), every saved history still replays, and replay exports no span', async () => {
+  const traced = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('../../src/workflow/index.ts', import.meta.url)),
+    workflowInterceptorModules: TRACING_WORKFLOW_MODULES,
+    logger: quietBundler,
+  });
+  const exported = new InMemorySpanExporter();
+  const results = await replayAll(traced, { sinks: { exporter: makeWorkflowExporter(new SimpleSpanProcessor(exported), resourceFromAttributes({})) } });
+  expect(results.size).toBeGreaterThanOrEqual(50);
+  const failures = [...results].filter(([, result]) => result.error).map(([name, result]) => `${name}: ${result.error!.message}`);
+  expect(failures).toEqual([]);
+  expect(exported.getFinishedSpans()).toEqual([]);
 });
 
 /** Bundles a copy of the workflow folder (and the contract it imports) with one edit, inside the repository so it resolves the same packages. */

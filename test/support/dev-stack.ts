@@ -36,6 +36,7 @@ export async function privateStack(portBase: number, overrides: NodeJS.ProcessEn
     OMS_DEV_TEMPORAL_PORT: port(4),
     OMS_DEV_TEMPORAL_UI_PORT: port(5),
     OMS_DEV_REDIS_PORT: port(6),
+    OMS_DEV_ZIPKIN_PORT: port(7),
     ...overrides,
   };
   return {
@@ -46,6 +47,7 @@ export async function privateStack(portBase: number, overrides: NodeJS.ProcessEn
       schemaRegistryUrl: `http://127.0.0.1:${env.OMS_DEV_SCHEMA_REGISTRY_PORT}/apis/ccompat/v7`,
       temporalAddress: `127.0.0.1:${env.OMS_DEV_TEMPORAL_PORT}`,
       redisUrl: `redis://127.0.0.1:${env.OMS_DEV_REDIS_PORT}`,
+      zipkinUrl: `http://127.0.0.1:${env.OMS_DEV_ZIPKIN_PORT}`,
       // Made by its first `oms dev up`.
       temporalKeysFile: devKeyRingFile(cachePaths(undefined, stateDir)),
     },

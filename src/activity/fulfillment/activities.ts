@@ -1,3 +1,4 @@
+import { activityLog } from '../log.ts';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AvroPublisher } from '../../avro/publisher.ts';
 import type { FulfillmentOrderRecord, OrderStatusChangedRecord, OrderStatusValue, RiskDecisionRecord } from '../../avro/schemas.ts';
@@ -89,6 +90,7 @@ export function createFulfillmentActivities(deps: { storefront: StorefrontClient
       const record = await fulfillmentRecord(fulfillment);
       const status = statusRecord({ orderId: record.orderId, status: 'COMPLETED', reasons: [], risk }, record.eventTime);
       await publishing(`completion of ${record.orderId}`, () => deps.publisher.publishFulfillmentAndStatus(record, status));
+      activityLog.debug('fulfilment and COMPLETED published', { orderId: record.orderId, fulfillmentId: record.fulfillmentId });
     },
 
     async publishOrderStatus(input: StatusInput): Promise<void> {

@@ -1,3 +1,4 @@
+import { activityLog } from '../log.ts';
 import { expectOk, httpRequest, jsonBody } from '../http.ts';
 import type { RequestBudget } from '../storefront/limiter.ts';
 
@@ -14,6 +15,7 @@ export function createNotificationActivities(deps: { baseUrl: string; budget?: R
       // One notification per processing run: the receiver drops a retried one by this key.
       const response = await send(() => httpRequest(`${baseUrl}/notifications`, jsonBody({ ...input, idempotencyKey: `${input.fulfillmentId}:${input.template}` })));
       await expectOk(response, `notify customer of ${input.orderId}`);
+      activityLog.debug('customer notified', { orderId: input.orderId, template: input.template });
     },
   };
 }

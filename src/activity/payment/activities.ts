@@ -1,3 +1,4 @@
+import { activityLog } from '../log.ts';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { activityInfo, log } from '@temporalio/activity';
 import { paymentFailed, paymentReport, paymentValidated, type PaymentFailedSignal, type PaymentReport, type PaymentValidatedSignal, type SettledPayment } from '../../contract/workflows.ts';
@@ -74,6 +75,7 @@ export function createPaymentActivities(deps: PaymentActivityDeps) {
       const settled = await lookup(input.paymentId);
       if (settled.status === 'pending') return { ...settled, reported: false };
       await report(paymentReport(input.orderId, input, settled));
+      activityLog.debug('payment settled and reported', { orderId: input.orderId, paymentId: input.paymentId, status: settled.status });
       return { ...settled, reported: true };
     },
   };

@@ -1,3 +1,4 @@
+import { activityLog } from '../log.ts';
 import type { RiskServiceClient } from './client.ts';
 
 export interface RiskActivityDeps {
@@ -17,7 +18,9 @@ export function createRiskActivities(deps: RiskActivityDeps) {
     /** The level is decided here, not in the workflow: the threshold is configuration, changed without a new workflow version. */
     async assessOrderRisk(input: { orderId: string; customerId: string }): Promise<RiskVerdict> {
       const { score, reasons } = await deps.client.assess(input);
-      return { score, level: score >= deps.reviewScore ? 'high' : 'low', reasons };
+      const level = score >= deps.reviewScore ? 'high' : 'low';
+      activityLog.debug('risk assessed', { orderId: input.orderId, score, level });
+      return { score, level, reasons };
     },
   };
 }

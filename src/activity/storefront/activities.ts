@@ -1,3 +1,4 @@
+import { activityLog } from '../log.ts';
 import { ApplicationFailure } from '@temporalio/common';
 import { isCurrency, minorUnitDigits, sameAmount } from '../../contract/money.ts';
 import { RECENT_READ_MS, type StorefrontClient } from './client.ts';
@@ -54,6 +55,7 @@ export function createStorefrontActivities(deps: { storefront: StorefrontClient 
      */
     async checkOrder(orderId: string): Promise<OrderCheck> {
       const validation = await validate(orderId);
+      activityLog.debug('order checked', { orderId, valid: validation.valid });
       return validation.valid ? { ...validation, enriched: await enrich(orderId) } : validation;
     },
 

@@ -1,3 +1,4 @@
+import { context, trace } from '@opentelemetry/api';
 import { ApplicationFailure } from '@temporalio/common';
 import Bottleneck from 'bottleneck';
 import pLimit from 'p-limit';
@@ -148,6 +149,9 @@ function guarded(limiter: Bottleneck, observe: { logger: Logger; failures?: Coun
   return {
     schedule: <T>(request: () => Promise<T>) =>
       new Promise<T>((resolve, reject) => {
+        // The caller's span: the wait for a slot is recorded on it, and the request runs in it.
+        const caller = context.active();
+        const askedAt = Date.now();
         waiting.add(reject);
         observe.waiting?.set(waiting.size);
         const attempt = (reslots: number): void => {
@@ -160,7 +164,8 @@ function guarded(limiter: Bottleneck, observe: { logger: Logger; failures?: Coun
             observe.waiting?.set(waiting.size);
             observe.sent?.inc();
             turn = true;
-            return request();
+            trace.getSpan(caller)?.addEvent('storefront limiter slot', { 'oms.limiter.wait_ms': Date.now() - askedAt, 'oms.limiter.reslots': reslots });
+            return context.with(caller, request);
           }).then(
             (value) => {
               if (turn) resolve(value as T);

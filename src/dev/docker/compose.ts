@@ -9,7 +9,7 @@ import { ensureDevCodecToken, ensureDevKeyRing } from '../dev-keys.ts';
 const COMPOSE_FILE = path.join(repoRoot, 'docker-compose.yml');
 
 /** The infrastructure services of docker-compose.yml: the dev stack, without the service itself. */
-export const INFRA_SERVICES = ['kafka', 'schema-registry', 'temporal', 'redis'] as const;
+export const INFRA_SERVICES = ['kafka', 'schema-registry', 'temporal', 'redis', 'zipkin'] as const;
 
 /**
  * The endpoints docker-compose.yml publishes on the host: the same ports as the native stack. Roles run
@@ -22,6 +22,7 @@ export function composeEndpoints(): StackEndpoints {
     temporalAddress: '127.0.0.1:7233',
     redisUrl: 'redis://127.0.0.1:6379',
     temporalKeysFile: ensureDevKeyRing(),
+    zipkinUrl: 'http://127.0.0.1:9411',
   };
 }
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { StackEndpoints } from '../endpoints.ts';
-import { kafkaHealth, redisHealth, schemaRegistryHealth, temporalHealth, type HealthCheck } from '../health.ts';
+import { kafkaHealth, redisHealth, schemaRegistryHealth, temporalHealth, zipkinHealth, type HealthCheck } from '../health.ts';
 import { runStep } from './install.ts';
 import type { CachePaths } from './paths.ts';
 import { cachePaths, repoRoot } from './paths.ts';
@@ -12,7 +12,7 @@ import type { SpawnSpec } from './process.ts';
 
 const KAFKA_LOG4J = path.join(repoRoot, 'src/dev/native/log4j2.properties');
 
-export const SERVICE_NAMES = ['kafka', 'schema-registry', 'temporal', 'redis'] as const;
+export const SERVICE_NAMES = ['kafka', 'schema-registry', 'temporal', 'redis', 'zipkin'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 function portFromEnv(variable: string, fallback: number): number {
@@ -35,6 +35,7 @@ export function nativePorts() {
     temporal: portFromEnv('OMS_DEV_TEMPORAL_PORT', 7233),
     temporalUi: portFromEnv('OMS_DEV_TEMPORAL_UI_PORT', 8233),
     redis: portFromEnv('OMS_DEV_REDIS_PORT', 6379),
+    zipkin: portFromEnv('OMS_DEV_ZIPKIN_PORT', 9411),
     // Not a stack service: `oms start` runs the codec server there, and the Temporal UI is told so.
     codecServer: portFromEnv('OMS_DEV_CODEC_SERVER_PORT', 8234),
   };
@@ -48,6 +49,7 @@ export function nativeEndpoints(ports: NativePorts, paths = cachePaths()): Stack
     schemaRegistryUrl: `http://127.0.0.1:${ports.schemaRegistry}/apis/ccompat/v7`,
     temporalAddress: `127.0.0.1:${ports.temporal}`,
     redisUrl: `redis://127.0.0.1:${ports.redis}`,
+    zipkinUrl: `http://127.0.0.1:${ports.zipkin}`,
   };
 }
 
@@ -59,6 +61,7 @@ export interface Tools {
   /** The Kafka broker's jars, and the unpacked Apicurio Registry: pinned in either mode. */
   kafkaLibs: string;
   apicurioHome: string;
+  zipkinJar: string;
 }
 
 export interface ServiceContext {
@@ -249,6 +252,35 @@ function redis(ctx: ServiceContext): NativeService {
   };
 }
 
+/** The trace viewer: Zipkin's server jar from Maven Central, on the stack's java, spans in memory (a dev box's traces need not outlive it). */
+function zipkin(ctx: ServiceContext): NativeService {
+  return {
+    name: 'zipkin',
+    ports: [ctx.ports.zipkin],
+    async prepare() {
+      const runDir = await freshDir(ctx.paths.service('zipkin').run);
+      return {
+        command: ctx.tools.java,
+        args: [
+          '-Xms64m',
+          '-Xmx512m',
+          '-XX:TieredStopAtLevel=1',
+          '-jar',
+          ctx.tools.zipkinJar,
+          `--armeria.ports[0].port=${ctx.ports.zipkin}`,
+          '--armeria.ports[0].ip=127.0.0.1',
+          '--armeria.ports[0].protocols=http',
+          '--logging.level.root=WARN',
+        ],
+        env: { ...process.env, STORAGE_TYPE: 'mem', MEM_MAX_SPANS: '200000' },
+        cwd: runDir,
+      };
+    },
+    health: zipkinHealth(nativeEndpoints(ctx.ports).zipkinUrl!),
+    startupTimeoutMs: 90_000,
+  };
+}
+
 export function nativeServices(ctx: ServiceContext): NativeService[] {
-  return [kafka(ctx), schemaRegistry(ctx), temporal(ctx), redis(ctx)];
+  return [kafka(ctx), schemaRegistry(ctx), temporal(ctx), redis(ctx), zipkin(ctx)];
 }

@@ -7,7 +7,7 @@ import { setGlobalCompatibility, waitUntilHealthy } from '../health.ts';
 import { cachePaths, type CachePaths } from './paths.ts';
 import { ensureDevKeyRing } from '../dev-keys.ts';
 import { findJava, requireRedisServer, requireTemporal } from './prerequisites.ts';
-import { installToolchain, toolBinary, toolHome, ToolchainError } from './toolchain.ts';
+import { filesFor, installToolchain, toolBinary, toolHome, ToolchainError } from './toolchain.ts';
 import { isAlive, logTail, spawnDetached, stopOwned, type OwnedProcess } from './process.ts';
 import { nativeEndpoints, nativePorts, nativeServices, SERVICE_NAMES, type NativeService, type ServiceName, type Tools } from './services.ts';
 
@@ -50,7 +50,9 @@ export interface UpResult {
 export type Progress = (line: string) => void;
 
 /** What the stack runs; the manifest holds test-only tools too (the time-skipping server), which `up` needn't fetch. */
-const STACK_ARTIFACTS = ['java', 'valkey', 'temporal', 'kafka', 'apicurio-registry'];
+const STACK_ARTIFACTS = ['java', 'valkey', 'temporal', 'kafka', 'apicurio-registry', 'zipkin'];
+/** Jars run on whichever java: pinned in either mode. */
+const JARS = ['kafka', 'apicurio-registry', 'zipkin'];
 
 function toolsMode(): 'pinned' | 'system' {
   const mode = process.env.OMS_DEV_TOOLS ?? 'pinned';
@@ -68,15 +70,15 @@ export async function javaBinary(paths: CachePaths, progress: Progress): Promise
 /**
  * The tools the services run, installed into the cache first when missing (OMS_DEV_TOOLS=pinned, the
  * default: every machine runs the same versions), or found on the machine (system) for java,
- * redis-server and temporal; the Kafka and Apicurio jars are pinned either way. Checked before anything
+ * redis-server and temporal; the Kafka, Apicurio and Zipkin jars are pinned either way. Checked before anything
  * starts, so a missing tool never leaves a half-started stack.
  */
 export async function resolveTools(paths: CachePaths, progress: Progress): Promise<Tools> {
   const mode = toolsMode();
-  const artifacts = await installToolchain(paths, progress, mode === 'pinned' ? STACK_ARTIFACTS : ['kafka', 'apicurio-registry']);
+  const artifacts = await installToolchain(paths, progress, mode === 'pinned' ? STACK_ARTIFACTS : JARS);
   const home = (name: string) => toolHome(paths, artifacts.find((artifact) => artifact.name === name)!);
   const binary = (name: string) => toolBinary(paths, artifacts.find((artifact) => artifact.name === name)!)!;
-  const common = { kafkaLibs: path.join(home('kafka'), 'libs'), apicurioHome: home('apicurio-registry') };
+  const common = { kafkaLibs: path.join(home('kafka'), 'libs'), apicurioHome: home('apicurio-registry'), zipkinJar: path.join(home('zipkin'), 'libs', path.basename(filesFor(artifacts.find((artifact) => artifact.name === 'zipkin')!)[0]!.url)) };
   if (mode === 'pinned') return { ...common, java: binary('java'), redisServer: binary('valkey'), temporal: binary('temporal') };
   const found = await Promise.allSettled([findJava(), requireRedisServer(), requireTemporal()]);
   const missing = found.flatMap((result) => (result.status === 'rejected' ? [(result.reason as Error).message] : []));
@@ -228,7 +230,7 @@ export async function nativeStatus(options: { paths?: CachePaths } = {}): Promis
   const state = readState(paths);
   const ports = nativePorts();
   // Status starts nothing: the tools are not looked for.
-  const tools: Tools = { java: 'java', redisServer: 'redis-server', temporal: 'temporal', kafkaLibs: '', apicurioHome: '' };
+  const tools: Tools = { java: 'java', redisServer: 'redis-server', temporal: 'temporal', kafkaLibs: '', apicurioHome: '', zipkinJar: '' };
   const services = await Promise.all(
     nativeServices({ paths, ports, tools }).map(async (service): Promise<ServiceStatus> => {
       const owned = state.services[service.name];

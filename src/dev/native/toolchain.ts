@@ -49,7 +49,7 @@ export function platformKey(platform = process.platform, arch = process.arch): s
   throw new ToolchainError(`the pinned local stack has no tools for ${key} (linux-x64 and linux-arm64 only); set OMS_DEV_TOOLS=system to use the machine's java, redis-server and temporal`);
 }
 
-const filesFor = (artifact: Artifact, platform: string) => {
+export const filesFor = (artifact: Artifact, platform = platformKey()) => {
   const files = artifact.files[platform] ?? artifact.files.any;
   if (!files) throw new ToolchainError(`${artifact.name}: ${artifact.package} ${artifact.version} has no files for ${platform} in ${path.basename(TOOLCHAIN_FILE)}`);
   return files;

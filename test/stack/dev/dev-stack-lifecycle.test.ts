@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test } from 'vitest';
 import { isAlive } from '../../../src/dev/native/process.ts';
-import { newClusterId } from '../../../src/dev/native/services.ts';
+import { newClusterId, SERVICE_NAMES } from '../../../src/dev/native/services.ts';
 import { privateStack } from '../../support/dev-stack.ts';
 import { nodeOnlyPath } from '../../support/node-only.ts';
 
@@ -22,23 +22,25 @@ test('oms dev up is idempotent, status reports it, and down leaves no process of
       'TEMPORAL_ADDRESS=127.0.0.1:11004',
       'REDIS_URL=redis://127.0.0.1:11006',
       `TEMPORAL_ENCRYPTION_KEYS_FILE=${stack.endpoints.temporalKeysFile}`,
+      'OTEL_TRACES_EXPORTER=zipkin',
+      'OTEL_EXPORTER_ZIPKIN_ENDPOINT=http://127.0.0.1:11007/api/v2/spans',
     ]);
     // The dev key ring, made by this first up, for the owner only.
     const ring = await stat(stack.endpoints.temporalKeysFile);
     expect(ring.mode & 0o777).toBe(0o600);
     started = await processesOf();
-    expect(started).toHaveLength(4);
+    expect(started).toHaveLength(SERVICE_NAMES.length);
     expect(started.every(isAlive)).toBe(true);
 
     const second = await dev('up');
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toBe(first.stdout);
-    expect(second.stderr.match(/already running/g)).toHaveLength(4);
+    expect(second.stderr.match(/already running/g)).toHaveLength(SERVICE_NAMES.length);
     expect(await processesOf()).toEqual(started);
 
     const status = await dev('status');
     expect(status.code).toBe(0);
-    expect(status.stdout.match(/ up /g)).toHaveLength(4);
+    expect(status.stdout.match(/ up /g)).toHaveLength(SERVICE_NAMES.length);
   } finally {
     const down = await dev('down');
     expect(down.code, down.stderr).toBe(0);
@@ -48,7 +50,7 @@ test('oms dev up is idempotent, status reports it, and down leaves no process of
   expect(await processesOf()).toEqual([]);
   const after = await dev('status');
   expect(after.code).toBe(3);
-  expect(after.stdout.match(/ down /g)).toHaveLength(4);
+  expect(after.stdout.match(/ down /g)).toHaveLength(SERVICE_NAMES.length);
 });
 
 test('with OMS_DEV_TOOLS=system, oms dev up names each tool the machine lacks and how to get it, and starts nothing', async () => {

@@ -75,6 +75,7 @@ test('oms start with no configuration brings up the local stack and stand-ins, a
     OMS_DEV_TEMPORAL_PORT: '27233',
     OMS_DEV_TEMPORAL_UI_PORT: '28233',
     OMS_DEV_REDIS_PORT: '26379',
+    OMS_DEV_ZIPKIN_PORT: '29411',
     OMS_DEV_CODEC_SERVER_PORT: '28234',
     HTTP_PORT: randomPort(),
     GATEWAY_PORT: randomPort(),

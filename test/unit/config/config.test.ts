@@ -26,6 +26,20 @@ describe('a bad or missing value stops start-up with one line naming the variabl
     [{ GATEWAY_SHOPIFY_ORDER_ID: 'email' }, 'GATEWAY_SHOPIFY_ORDER_ID: expected id, name, order_number or note:<attribute name>, got "email"'],
     [{ GATEWAY_KAFKA_TIMEOUT_MS: '500' }, 'GATEWAY_KAFKA_TIMEOUT_MS: expected a whole number >= 1000, got "500"'],
     [{ WORKER_LOCAL_ACTIVITIES: 'local' }, 'WORKER_LOCAL_ACTIVITIES: expected true or false, got "local"'],
+    [{ OTEL_TRACES_EXPORTER: 'jaeger' }, 'OTEL_TRACES_EXPORTER: expected otlp, zipkin or none, got "jaeger"'],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317' }, 'OTEL_EXPORTER_OTLP_ENDPOINT: expected an http(s) URL, got "collector:4317"'],
+    [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'http' }, 'OTEL_EXPORTER_OTLP_PROTOCOL: expected grpc, http/protobuf or http/json, got "http"'],
+    [{ OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'zipkin' }, 'OTEL_EXPORTER_ZIPKIN_ENDPOINT: expected an http(s) URL, got "zipkin"'],
+    [{ OTEL_RESOURCE_ATTRIBUTES: 'team' }, 'OTEL_RESOURCE_ATTRIBUTES: expected comma-separated key=value pairs, got "team"'],
+    [
+      { OTEL_TRACES_SAMPLER: 'sometimes' },
+      'OTEL_TRACES_SAMPLER: expected always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio, got "sometimes"',
+    ],
+    [{ OTEL_TRACES_SAMPLER_ARG: '10%' }, 'OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1, got "10%"'],
+    [{ OTEL_TRACES_SAMPLER_ARG: '1.5' }, 'OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1, got "1.5"'],
+    [{ OTEL_BSP_SCHEDULE_DELAY: 'soon' }, 'OTEL_BSP_SCHEDULE_DELAY: expected a whole number, got "soon"'],
+    [{ OTEL_BSP_MAX_QUEUE_SIZE: '0' }, 'OTEL_BSP_MAX_QUEUE_SIZE: expected a whole number >= 1, got "0"'],
+    [{ OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '4096' }, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE: expected at most OTEL_BSP_MAX_QUEUE_SIZE (2048), got 4096'],
   ])('%j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(`invalid configuration: ${message}`));
   });
@@ -93,6 +107,15 @@ test('the gateway reads how provider payloads name the order: the defaults, and 
   expect(loadConfig({}).gateway.providers).toEqual({ stripeOrderIdKey: 'orderId', shopifyOrderId: { field: 'id' } });
   expect(loadConfig({ GATEWAY_STRIPE_ORDER_ID_KEY: 'oms_order', GATEWAY_SHOPIFY_ORDER_ID: 'note:oms-order' }).gateway.providers).toEqual({ stripeOrderIdKey: 'oms_order', shopifyOrderId: { noteAttribute: 'oms-order' } });
   expect(loadConfig({ GATEWAY_SHOPIFY_ORDER_ID: 'name' }).gateway.providers.shopifyOrderId).toEqual({ field: 'name' });
+});
+
+test('tracing: off without an endpoint; the standard OTEL_* variables, resource attributes percent-decoded', () => {
+  const defaults = loadConfig({}).tracing;
+  expect(defaults).toMatchObject({ exporter: 'otlp', otlp: { endpoint: undefined, protocol: 'http/protobuf' }, serviceName: 'oms', sampler: { name: 'parentbased_always_on', ratio: 1 } });
+  expect(defaults.batch).toEqual({ scheduledDelayMillis: 5_000, exportTimeoutMillis: 30_000, maxQueueSize: 2_048, maxExportBatchSize: 512 });
+  const set = loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod, team=orders%20and%20more', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }).tracing;
+  expect(set).toMatchObject({ otlp: { endpoint: 'http://collector:4317', protocol: 'grpc' }, sampler: { name: 'parentbased_traceidratio', ratio: 0.25 } });
+  expect(set.resourceAttributes).toEqual({ 'deployment.environment.name': 'prod', team: 'orders and more' });
 });
 
 test('local activities are on unless configured off; the flags that default to false still do', () => {

@@ -3,7 +3,7 @@ import { loadToolchain } from '../../../src/dev/native/toolchain.ts';
 
 test('the toolchain manifest pins every artifact of the local stack, from the registries only, for linux x64 and arm64', async () => {
   const artifacts = await loadToolchain();
-  expect(artifacts.map((artifact) => artifact.name).sort()).toEqual(['apicurio-registry', 'java', 'kafka', 'temporal', 'temporal-test-server', 'valkey']);
+  expect(artifacts.map((artifact) => artifact.name).sort()).toEqual(['apicurio-registry', 'java', 'kafka', 'temporal', 'temporal-test-server', 'valkey', 'zipkin']);
   for (const artifact of artifacts) {
     const platforms = Object.keys(artifact.files).sort();
     expect(platforms, artifact.name).toEqual(platforms.includes('any') ? ['any'] : ['linux-arm64', 'linux-x64']);

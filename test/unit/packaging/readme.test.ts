@@ -19,7 +19,7 @@ test('the README is a front page of at most 200 lines that links every page of d
 });
 
 test('the manual documents every oms command, and the quickstart commands exist', async () => {
-  const manual = (await Promise.all(['README.md', ...(await readdir(path.join(root, 'docs'))).map((page) => `docs/${page}`)].map((file) => readFile(path.join(root, file), 'utf8')))).join('\n');
+  const manual = (await Promise.all(['README.md', ...(await readdir(path.join(root, 'docs'))).filter((page) => page.endsWith('.md')).map((page) => `docs/${page}`)].map((file) => readFile(path.join(root, file), 'utf8')))).join('\n');
   const help = await runOms(['--help'], {});
   const commands = [...help.stdout.matchAll(/^ {2}([a-z]+)\b/gm)].map((match) => match[1]!).filter((name) => name !== 'help');
   expect(commands.length).toBeGreaterThanOrEqual(10);
