@@ -1,5 +1,6 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import type { Producer } from 'kafkajs';
+import type { Producer, RecordMetadata } from 'kafkajs';
+import pRetry from 'p-retry';
 import { required, type Config } from '../config/config.ts';
 import { readAvroSchema, type AvroSchemaName, type FulfillmentOrderRecord, type OrderStatusChangedRecord } from './schemas.ts';
 import { sendInSpan } from '../observability/trace-context.ts';
@@ -10,6 +11,18 @@ export interface AvroTopics {
 }
 
 export const subjectFor = (topic: string) => `${topic}-value`;
+
+/** Where a record was written. */
+export interface WrittenRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+const written = (metadata: RecordMetadata[], topic: string): WrittenRecord => {
+  const found = metadata.find((entry) => entry.topicName === topic);
+  return { topic, partition: found?.partition ?? -1, offset: found?.baseOffset ?? '-1' };
+};
 
 /** The registry client, with basic auth when configured. */
 export function createSchemaRegistry(config: Config): SchemaRegistry {
@@ -41,13 +54,19 @@ export class AvroPublisher {
 
   registerSchemas(): Promise<Record<AvroSchemaName, number>> {
     this.ids ??= (async () => {
-      const register = async (name: AvroSchemaName, topic: string) =>
-        (
-          await this.registry.register(
-            { type: SchemaType.AVRO, schema: readAvroSchema(name) },
-            { subject: subjectFor(topic), compatibility: COMPATIBILITY.FULL, updateConfig: true },
-          )
-        ).id;
+      // Two instances registering a new subject at once race to create its compatibility rule, and
+      // Apicurio answers the loser "A rule named 'COMPATIBILITY' already exists": a second try finds it.
+      const register = (name: AvroSchemaName, topic: string) =>
+        pRetry(
+          async () =>
+            (
+              await this.registry.register(
+                { type: SchemaType.AVRO, schema: readAvroSchema(name) },
+                { subject: subjectFor(topic), compatibility: COMPATIBILITY.FULL, updateConfig: true },
+              )
+            ).id,
+          { retries: 3, minTimeout: 100, shouldRetry: ({ error }) => /already exists/i.test(error.message) },
+        );
       const [fulfillment, status] = await Promise.all([
         register('FulfillmentOrder', this.topics.fulfillment),
         register('OrderStatusChanged', this.topics.orderStatus),
@@ -60,19 +79,19 @@ export class AvroPublisher {
     return this.ids;
   }
 
-  async publishFulfillment(record: FulfillmentOrderRecord): Promise<void> {
-    await this.publish('FulfillmentOrder', this.topics.fulfillment, record.orderId, record);
+  publishFulfillment(record: FulfillmentOrderRecord): Promise<WrittenRecord> {
+    return this.publish('FulfillmentOrder', this.topics.fulfillment, record.orderId, record);
   }
 
-  async publishOrderStatus(record: OrderStatusChangedRecord): Promise<void> {
-    await this.publish('OrderStatusChanged', this.topics.orderStatus, record.orderId, record);
+  publishOrderStatus(record: OrderStatusChangedRecord): Promise<WrittenRecord> {
+    return this.publish('OrderStatusChanged', this.topics.orderStatus, record.orderId, record);
   }
 
   /** The fulfilment record and the order's status in one produce request: one round trip, one retry for both. */
-  async publishFulfillmentAndStatus(fulfillment: FulfillmentOrderRecord, status: OrderStatusChangedRecord): Promise<void> {
+  async publishFulfillmentAndStatus(fulfillment: FulfillmentOrderRecord, status: OrderStatusChangedRecord): Promise<{ fulfillment: WrittenRecord; status: WrittenRecord }> {
     const [fulfillmentMessage, statusMessage] = await Promise.all([this.message('FulfillmentOrder', fulfillment.orderId, fulfillment), this.message('OrderStatusChanged', status.orderId, status)]);
     // Both records carry the one span's context: the fulfilment system's consumer continues the order's trace.
-    await sendInSpan(this.topics.fulfillment, fulfillment.orderId, (headers) =>
+    const metadata = await sendInSpan(this.topics.fulfillment, fulfillment.orderId, (headers) =>
       this.producer.sendBatch({
         topicMessages: [
           { topic: this.topics.fulfillment, messages: [{ ...fulfillmentMessage, headers }] },
@@ -80,11 +99,12 @@ export class AvroPublisher {
         ],
       }),
     );
+    return { fulfillment: written(metadata, this.topics.fulfillment), status: written(metadata, this.topics.orderStatus) };
   }
 
-  private async publish(name: AvroSchemaName, topic: string, key: string, record: object): Promise<void> {
+  private async publish(name: AvroSchemaName, topic: string, key: string, record: object): Promise<WrittenRecord> {
     const message = await this.message(name, key, record);
-    await sendInSpan(topic, key, (headers) => this.producer.send({ topic, messages: [{ ...message, headers }] }));
+    return written(await sendInSpan(topic, key, (headers) => this.producer.send({ topic, messages: [{ ...message, headers }] })), topic);
   }
 
   /** A record in the wire format, under its subject's registered schema. */

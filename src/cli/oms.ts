@@ -9,6 +9,8 @@ import { loadDevTooling } from './dev-tooling.ts';
 import { registerOperatorCommands } from './operate.ts';
 import { registerRoleCommands } from './roles.ts';
 import { registerTailCommand } from './tail.ts';
+import { registerOrderCommand } from './order.ts';
+import { registerSloRulesCommand } from './slo-rules.ts';
 
 hideKnownKafkajsWarning();
 
@@ -31,6 +33,8 @@ registerConfigCommand(program);
 registerKeysCommand(program);
 registerHistoryCommand(program);
 registerTailCommand(program, devTooling);
+registerOrderCommand(program, devTooling);
+registerSloRulesCommand(program);
 devTooling?.register(program);
 
 try {

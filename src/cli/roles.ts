@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { ConfigError, loadConfig, requireAll, type Config, type Env } from '../config/config.ts';
 import { startProbeServer } from '../observability/http.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
-import { withDefaultMetrics } from '../observability/metrics.ts';
+import { metricsRegistry, withDefaultMetrics } from '../observability/metrics.ts';
 import { startTracing } from '../observability/tracing.ts';
 import { gatewayNeeds } from '../service/gateway-needs.ts';
 import { ingestNeeds } from '../service/ingest-needs.ts';
@@ -40,7 +40,7 @@ export async function runRoles(roles: Record<string, Role>, options: { env?: Nod
   const withPayloads = Object.values(roles).some((role) => role.temporalPayloads);
   const encryption = withPayloads ? (await import('../temporal/factory.ts')).payloadEncryption(config) : undefined;
   if (encryption === 'off') logger.warn('TEMPORAL_ENCRYPTION=off: workflow inputs, signals, results and failures go to Temporal as plain JSON');
-  const registry = withDefaultMetrics(new Registry());
+  const registry = withDefaultMetrics(metricsRegistry());
   const running: [string, RunningRole][] = [];
   let probes: Awaited<ReturnType<typeof startProbeServer>>;
   try {

@@ -23,6 +23,8 @@ const hostPortList = (description: string) =>
     .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'expected comma-separated host:port pairs')
     .optional()
     .describe(description);
+const objective = (description: string, fallback: number) =>
+  z.coerce.number({ error: 'expected a ratio between 0 and 1' }).gt(0, 'expected a ratio between 0 and 1').lt(1, 'expected a ratio between 0 and 1').default(fallback).describe(description);
 const url = (description: string) => z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional().describe(description);
 const redisUrl = (description: string) => z.url({ protocol: /^rediss?$/, error: 'expected a redis:// URL' }).optional().describe(description);
 
@@ -102,6 +104,16 @@ export const ENV_SCHEMA = z.object({
   ),
   TASK_QUEUE_ORPHANED_AFTER_S: int('A task queue is orphaned when its oldest task has waited this long with no worker polling (metrics, oms status, alerts)', 60),
   HEALTH_POLL_INTERVAL_S: int('How often workers read their task queues\' backlog and pollers, and ingest its DLQ depths, for /metrics', 15),
+
+  SLO_FULFILLMENT_SECONDS: int("The fulfilment latency SLO's threshold: an order is on time when its fulfilment message follows its first event within this many seconds (a bucket of oms_order_fulfillment_seconds)", 3_600),
+  SLO_FULFILLMENT_OBJECTIVE: objective('The share of orders to fulfil within SLO_FULFILLMENT_SECONDS, over 30 days', 0.99),
+  SLO_FAILURE_OBJECTIVE: objective('The share of finished orders that must not fail (cancelled orders count as finished, not failed), over 30 days', 0.995),
+  TRACE_VIEWER_URL: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/.*\{traceId\}/, 'expected an http(s) URL with {traceId} in it')
+    .optional()
+    .describe('oms order links the order\'s trace here, {traceId} replaced (default with the local stack: its Zipkin)'),
 
   STOREFRONT_BASE_URL: url("Commerce app's storefront API base URL"),
   STOREFRONT_RPS: int('Storefront requests per second, in total across all worker instances', 150),
@@ -288,6 +300,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     localActivities: e.WORKER_LOCAL_ACTIVITIES,
     health: { orphanedAfterMs: e.TASK_QUEUE_ORPHANED_AFTER_S * 1_000, pollIntervalMs: e.HEALTH_POLL_INTERVAL_S * 1_000 },
+    slo: { fulfillmentSeconds: e.SLO_FULFILLMENT_SECONDS, fulfillmentObjective: e.SLO_FULFILLMENT_OBJECTIVE, failureObjective: e.SLO_FAILURE_OBJECTIVE },
+    traceViewerUrl: e.TRACE_VIEWER_URL,
     taskQueues: {
       orders: e.TASK_QUEUE_ORDERS,
       activities: {

@@ -1,3 +1,4 @@
+import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 /**
@@ -81,6 +82,11 @@ export const PATCHES = {
    * no round trip through the server; a group hosted elsewhere keeps its task queue. Includes v3.
    */
   localSteps: 'local-steps',
+  /**
+   * v5: while an order waits in a long stage (WAITING_STAGES) its OmsOrderStage search attribute names
+   * the stage, so visibility counts the waiting orders across every worker. Includes v4.
+   */
+  stageAttribute: 'stage-attribute',
 } as const;
 
 /** The activity groups, by the system each calls; each has a task queue of its own. */
@@ -115,6 +121,17 @@ export type OrderStage =
   | 'cancelled'
   | 'failed';
 
+/** The long waits, where an order sits for minutes to days on a customer, a provider or support. */
+export const WAITING_STAGES = ['awaiting-payment', 'awaiting-payment-retry', 'awaiting-review'] as const satisfies readonly OrderStage[];
+export type WaitingStage = (typeof WAITING_STAGES)[number];
+export const isWaitingStage = (stage: OrderStage): stage is WaitingStage => (WAITING_STAGES as readonly OrderStage[]).includes(stage);
+
+/**
+ * Set (v5) only while the order waits in one of WAITING_STAGES, unset otherwise. Registered on the
+ * namespace before a worker starts: `oms dev up` does it, and a worker checks it at start.
+ */
+export const ORDER_STAGE_ATTRIBUTE = defineSearchAttributeKey('OmsOrderStage', 'KEYWORD');
+
 export interface StepRecord {
   step: string;
   at: string;
@@ -125,6 +142,8 @@ export interface StepRecord {
 export interface AppliedEvent {
   eventId: string;
   type: string;
+  /** The event's CloudEvents `time`, when the producer stated one. */
+  time?: string;
 }
 
 /** The risk check's outcome: the score and who decided (nobody for a low score). */
@@ -134,6 +153,19 @@ export interface RiskDecision {
   decision: 'passed' | 'approved' | 'rejected' | 'review-timed-out';
   reasons: string[];
   reviewer?: string;
+}
+
+/** A record an order's run published, and where it was written: its status changes and its fulfilment message. */
+export interface PublishedRecord {
+  kind: 'status' | 'fulfillment';
+  /** For kind status: the status published (INVALID, IN_REVIEW, COMPLETED, CANCELLED, FAILED). */
+  status?: string;
+  fulfillmentId?: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  /** When it was published (ISO 8601). */
+  time: string;
 }
 
 export interface OrderStatus {
@@ -150,6 +182,8 @@ export interface OrderStatus {
   reservationId?: string;
   /** Every event this run applied, in the order it applied them; duplicates are not listed again. */
   appliedEvents: AppliedEvent[];
+  /** What it published, in order (runs before the activities reported it have none). */
+  published?: PublishedRecord[];
   history: StepRecord[];
 }
 
@@ -241,6 +275,9 @@ export interface PaymentStatusView {
 }
 
 export const paymentStatusQuery = defineQuery<PaymentStatusView>('status');
+
+/** The memo field holding the trace id of the event that started the run: the order's trace, for `oms order`. */
+export const TRACE_MEMO = 'traceId';
 
 export const ORDER_WORKFLOW = 'OrderProcessingWorkflow';
 export const PAYMENT_WORKFLOW = 'PaymentValidationWorkflow';

@@ -26,6 +26,7 @@ export function localEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     // Every role's spans to the stack's trace viewer, unless tracing is configured already.
     ...(tracingConfigured ? {} : tracingEnv(endpoints)),
     ...(env.TEMPORAL_UI_URL ? {} : { TEMPORAL_UI_URL: `http://127.0.0.1:${ports.temporalUi}` }),
+    ...(env.TRACE_VIEWER_URL || !endpoints.zipkinUrl ? {} : { TRACE_VIEWER_URL: `${endpoints.zipkinUrl}/zipkin/traces/{traceId}` }),
     ...(env.STOREFRONT_BASE_URL ? {} : { STOREFRONT_BASE_URL: `http://127.0.0.1:${config.standins.storefrontPort}` }),
     ...(env.PAYMENT_PROVIDER_BASE_URL ? {} : { PAYMENT_PROVIDER_BASE_URL: `http://127.0.0.1:${config.standins.paymentProviderPort}` }),
     ...(env.RISK_BASE_URL ? {} : { RISK_BASE_URL: `http://127.0.0.1:${config.standins.riskPort}` }),

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type OpenMetricsContentType } from 'prom-client';
 
 /**
  * Ingest metrics. One registry per process role instance (not prom-client's global), so several
@@ -87,6 +87,61 @@ export function createWorkerMetrics(registry = new Registry()) {
     limiterWaiting: new Gauge({ name: 'oms_storefront_limiter_waiting', help: 'Storefront calls of this process waiting for a slot of the shared budget', registers: [registry] }),
     storefrontRequests: new Counter({ name: 'oms_storefront_requests_total', help: 'Storefront requests this process sent through the limiter', registers: [registry] }),
   };
+}
+
+/** How an order ended, or paused for a person; each is counted once, by the activity that published it. */
+export const ORDER_OUTCOMES = ['completed', 'cancelled', 'failed', 'held_for_review'] as const;
+export type OrderOutcome = (typeof ORDER_OUTCOMES)[number];
+
+/** The fulfilment latency buckets, in seconds; the SLO's threshold is added where it is not one of them. */
+export const FULFILLMENT_BUCKETS = [1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 12 * 3600, 24 * 3600, 3 * 24 * 3600];
+
+/**
+ * Order metrics, written by the worker that publishes each outcome: summed over the instances, they
+ * count every order once. The latency histogram carries the order's trace id as an exemplar, which
+ * only OpenMetrics can show: the roles' registry speaks it (see metricsRegistry).
+ */
+export function createOrderMetrics(registry: Registry, sloSeconds: number) {
+  return {
+    orders: new Counter({ name: 'oms_orders_total', help: 'Orders by outcome: completed, cancelled, failed, or held for review', labelNames: ['outcome'] as const, registers: [registry] }),
+    fulfillment: new Histogram({
+      name: 'oms_order_fulfillment_seconds',
+      help: "From the order's first event (its CloudEvents time) to its fulfilment message",
+      buckets: [...new Set([...FULFILLMENT_BUCKETS, sloSeconds])].sort((a, b) => a - b),
+      enableExemplars: (registry.contentType as string) === Registry.OPENMETRICS_CONTENT_TYPE,
+      registers: [registry],
+    }),
+    activityDuration: new Histogram({
+      name: 'oms_activity_duration_seconds',
+      help: 'One activity attempt, by group, activity and outcome (ok, failed); its count is the attempts made',
+      labelNames: ['group', 'activity', 'outcome'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    activityAttempt: new Histogram({
+      name: 'oms_activity_attempt',
+      help: 'The attempt number of each activity attempt, by group and activity: above 1, a retry',
+      labelNames: ['group', 'activity'] as const,
+      buckets: [1, 2, 3, 5, 10, 20, 50],
+      registers: [registry],
+    }),
+    waiting: new Gauge({
+      name: 'oms_orders_waiting',
+      help: "Orders waiting in a long stage, counted by Temporal's visibility store: the same figure from every workflow worker (aggregate with max)",
+      labelNames: ['stage'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type OrderMetrics = ReturnType<typeof createOrderMetrics>;
+
+/** The roles' registry: OpenMetrics, the exposition format that carries exemplars; Prometheus reads it. */
+export function metricsRegistry(): Registry {
+  // prom-client's types bind a registry to the format it was made with; the metrics' options take the default.
+  const registry = new Registry() as unknown as Registry<OpenMetricsContentType>;
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  return registry as unknown as Registry;
 }
 
 /** Task-queue health as Temporal reports it, per queue a worker serves or dispatches to. */

@@ -2,6 +2,12 @@ import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, ty
 import type { IHeaders } from 'kafkajs';
 import { ORDER_ID } from './order-spans.ts';
 
+/** The trace id of the active span when it is sampled (exported): what a log line, a memo or an exemplar may point at. */
+export function sampledTraceId(ctx: Context = context.active()): string | undefined {
+  const span = trace.getSpanContext(ctx);
+  return span && trace.isSpanContextValid(span) && (span.traceFlags & 1) === 1 ? span.traceId : undefined;
+}
+
 /** Spans this service makes itself: only where no instrumentation covers the work (Kafka with eachBatch, the Avro publish). */
 export const tracer = () => trace.getTracer('oms');
 

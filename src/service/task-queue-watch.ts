@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../observability/logger.ts';
 import type { TaskQueueMetrics } from '../observability/metrics.ts';
+import { pollEvery } from './poll.ts';
 import { describeTaskQueue, type TaskQueueRole } from '../temporal/task-queue-health.ts';
 
 export interface WatchedQueue {
@@ -34,10 +35,5 @@ export function watchTaskQueues(client: Client, queues: WatchedQueue[], metrics:
       }
     }
   };
-  let running = read();
-  const timer = setInterval(() => {
-    running = running.then(read);
-  }, options.intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return pollEvery(options.intervalMs, read);
 }

@@ -16,19 +16,22 @@ import { createStorefrontLimiter, type RequestBudget } from '../activity/storefr
 import { AvroPublisher, createSchemaRegistry } from '../avro/publisher.ts';
 import { required, requireAll, type Config } from '../config/config.ts';
 import { ApplicationFailure } from '@temporalio/common';
-import { LOCAL_GROUPS_ACTIVITY, NOT_HOSTED, type ActivityGroup } from '../contract/workflows.ts';
+import { LOCAL_GROUPS_ACTIVITY, NOT_HOSTED, ORDER_STAGE_ATTRIBUTE, type ActivityGroup } from '../contract/workflows.ts';
 import { orderSignaller } from './order-signaller.ts';
 import { WORKER_GROUPS, workerNeeds, type WorkerGroup } from './worker-groups.ts';
 import { routerSettings } from '../router/routes.ts';
 import type { Logger } from '../observability/logger.ts';
 import { tracing } from '../observability/tracing.ts';
-import { createTaskQueueMetrics, createWorkerMetrics } from '../observability/metrics.ts';
+import { createOrderMetrics, createTaskQueueMetrics, createWorkerMetrics, metricsRegistry } from '../observability/metrics.ts';
 import type { Registry } from 'prom-client';
 import { createTemporalClient, FAILURE_CONVERTER_PATH, temporalSettings } from '../temporal/factory.ts';
 import { createTemporalWorker, createWorkerConnection } from '../temporal/worker-factory.ts';
 import { watchTemporal } from '../temporal/watch.ts';
 import { createIdempotentProducer, createKafka, ensureTopics } from '../kafka/client.ts';
+import { requireSearchAttribute } from '../temporal/search-attributes.ts';
+import { activityMetrics } from './activity-metrics.ts';
 import { watchTaskQueues } from './task-queue-watch.ts';
+import { watchWaitingOrders } from './waiting-orders-watch.ts';
 
 export interface RunningWorkers {
   isReady(): boolean;
@@ -69,7 +72,7 @@ const workflowIds = ({ workflowId, runId, workflowType, taskQueue, namespace }: 
  * The worker role: one Temporal worker per task queue of the chosen groups, on one connection.
  * Each activity group is built by its factory with the clients it needs, and only those are created.
  */
-export async function startWorkers(config: Config, logger: Logger, groups: WorkerGroup[] = [...WORKER_GROUPS], registry?: Registry): Promise<RunningWorkers> {
+export async function startWorkers(config: Config, logger: Logger, groups: WorkerGroup[] = [...WORKER_GROUPS], registry: Registry = metricsRegistry()): Promise<RunningWorkers> {
   requireAll(workerNeeds(config, groups));
   const log = logger.child({ role: 'worker', groups });
   const settings = temporalSettings(config);
@@ -82,6 +85,7 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
 
   // One limiter per process, shared by every group that calls the commerce app: its limit counts them all.
   const metrics = createWorkerMetrics(registry);
+  const orderMetrics = createOrderMetrics(registry, config.slo.fulfillmentSeconds);
   const storefrontUrl = config.storefront.baseUrl;
   const notificationsToStorefront = groups.includes('notification') && sameOrigin(config.notification.baseUrl, storefrontUrl);
   const budget: RequestBudget | undefined =
@@ -128,7 +132,7 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     const publisher = new AvroPublisher(registry, producer, { fulfillment: config.topics.fulfillment, orderStatus: config.topics.orderStatus });
     // Register now: a schema the registry refuses stops start-up instead of failing every publish later.
     await publisher.registerSchemas();
-    host('fulfillment', createFulfillmentActivities({ storefront: storefrontClient(), publisher }));
+    host('fulfillment', createFulfillmentActivities({ storefront: storefrontClient(), publisher, metrics: orderMetrics }));
   }
   if (groups.includes('notification')) {
     const baseUrl = required(config.notification.baseUrl, 'NOTIFICATION_BASE_URL');
@@ -141,7 +145,11 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     host('risk', activities);
   }
 
+  // Temporal's probe: the outage watch, the task-queue and waiting-order figures, and the start-up checks.
+  const probe = await createTemporalClient(settings, { sdkRetries: false });
+  closers.push(() => probe.connection.close());
   if (groups.includes('workflows')) {
+    await requireSearchAttribute(probe, ORDER_STAGE_ATTRIBUTE);
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath,
       ...(settings.encryption === 'off' ? {} : { failureConverterPath: FAILURE_CONVERTER_PATH }),
@@ -160,10 +168,13 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     log.info({ localActivityGroups: local }, local.length > 0 ? 'the workflows call these groups as local activities' : 'the workflows call every group on its task queue');
   }
 
+  const groupOf = new Map(Object.entries(hosted).flatMap(([group, activities]) => Object.keys(activities).map((name) => [name, group] as const)));
+  const interceptors = { activity: [...(traced?.interceptors.activity ?? []), activityMetrics(orderMetrics, groupOf)] };
+
   // Workers come in generations: a new one replaces the running one when Temporal comes back (below).
   const generations: { workers: Worker[]; done: Promise<unknown> }[] = [];
   const launch = async (on: NativeConnection) => {
-    const workers = await Promise.all(specs.map((spec) => createTemporalWorker(on, settings, { ...spec.options, ...traced, shutdownGraceTime: config.shutdownGraceMs })));
+    const workers = await Promise.all(specs.map((spec) => createTemporalWorker(on, settings, { ...spec.options, ...traced, interceptors, shutdownGraceTime: config.shutdownGraceMs })));
     const done = Promise.all(workers.map((worker) => worker.run())).finally(() => on.close());
     generations.push({ workers, done });
     return workers;
@@ -178,7 +189,6 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
    * one finishes its in-flight tasks (up to SHUTDOWN_GRACE_MS) and stops. Sticky caches are rebuilt by
    * replay, which costs a little CPU and nothing else.
    */
-  const probe = await createTemporalClient(settings, { sdkRetries: false });
   const watch = watchTemporal(probe, async () => {
     log.warn('Temporal answers again after an outage: replacing the workers, whose pollers are backing off');
     const previous = current;
@@ -198,13 +208,17 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     logger: log,
   });
 
+  const waiting = groups.includes('workflows')
+    ? watchWaitingOrders(probe, config.taskQueues.orders, orderMetrics.waiting, { intervalMs: config.health.pollIntervalMs, logger: log })
+    : undefined;
+
   log.info({ taskQueues: specs.map((spec) => spec.taskQueue) }, 'workers running');
   return {
     isReady: () => current.every((worker) => worker.getState() === 'RUNNING'),
     shutdown: async () => {
       health.stop();
+      waiting?.stop();
       await watch.stop();
-      await probe.connection.close();
       for (const worker of current) if (worker.getState() === 'RUNNING') worker.shutdown();
       await Promise.all(generations.map((generation) => generation.done));
       for (const close of closers.reverse()) await close();

@@ -3,6 +3,8 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { EventProcessingError } from '../event/errors.ts';
 import type { SignalWithStartCommand } from '../router/routes.ts';
 import { linkedAbort } from './linked-abort.ts';
+import { sampledTraceId } from '../observability/trace-context.ts';
+import { TRACE_MEMO } from '../contract/workflows.ts';
 
 /**
  * Idempotency scheme, in one place:
@@ -31,6 +33,8 @@ const PERMANENT_GRPC_CODES = new Set<number>([GrpcStatus.INVALID_ARGUMENT]);
 
 /** `signal` abandons the call (shutdown): its outcome is then unknown, so the caller must not count it as accepted. */
 export async function signalWithStart(client: Client, command: SignalWithStartCommand, signal?: AbortSignal, deadlineMs = SIGNAL_DEADLINE_MS): Promise<SignalOutcome> {
+  // Kept only by the call that starts the run: the order's trace is its first event's.
+  const traceId = sampledTraceId();
   const call = () =>
     client.connection.withDeadline(Date.now() + deadlineMs, () =>
       client.workflow.signalWithStart(command.workflowType, {
@@ -41,6 +45,7 @@ export async function signalWithStart(client: Client, command: SignalWithStartCo
         signalArgs: command.signalArgs,
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: command.reprocess ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
+        ...(traceId ? { memo: { [TRACE_MEMO]: traceId } } : {}),
       }),
     );
   const perCall = signal ? linkedAbort(signal) : undefined;

@@ -10,7 +10,7 @@ export function appliesOnce(applied: AppliedEvent[]) {
     (signal: S): void => {
       if (seen.has(signal.eventId)) return;
       seen.add(signal.eventId);
-      applied.push({ eventId: signal.eventId, type: signal.type });
+      applied.push({ eventId: signal.eventId, type: signal.type, ...(signal.time ? { time: signal.time } : {}) });
       apply(signal);
     };
 }

@@ -41,12 +41,13 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
    * (the SDK sets TemporalChangeVersion to the patch ids a run took).
    */
   // Each version includes the ones before it and records only its own marker (two history events fewer a patch).
-  const localSteps = patched(PATCHES.localSteps);
+  const stageAttribute = patched(PATCHES.stageAttribute);
+  const localSteps = stageAttribute || patched(PATCHES.localSteps);
   const fewerSteps = localSteps || patched(PATCHES.fewerSteps);
   const riskCheck = fewerSteps || patched(PATCHES.riskCheck);
   const paymentRetry = fewerSteps || patched(PATCHES.paymentRetry);
 
-  const run = new OrderRun(orderId);
+  const run = new OrderRun(orderId, { stageAttribute });
   const { status, fulfillmentId } = run;
   setHandler(
     orderReceived,
@@ -122,7 +123,7 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
         break;
       }
       run.record('validate', 'failed', validation.reasons.join('; '));
-      await fulfillment.publishOrderStatus({ orderId, status: 'INVALID', reasons: validation.reasons });
+      run.wrote(await fulfillment.publishOrderStatus({ orderId, status: 'INVALID', reasons: validation.reasons }));
       run.enter('awaiting-correction');
       await run.waitFor(
         () => status.orderVersion > versionValidated || run.reprocessRequests > reprocessSeen,
@@ -165,11 +166,10 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
 
     run.throwIfCancelled();
     run.enter('publishing');
-    const published = { orderId, fulfillmentId, paymentReference: reference, reprocessOf: previous?.fulfillmentId };
+    const published = { orderId, fulfillmentId, paymentReference: reference, reprocessOf: previous?.fulfillmentId, orderedAt: status.appliedEvents[0]?.time };
     const completed = { ...(status.risk ? { risk: status.risk } : {}) };
     // v3: the fulfilment and the COMPLETED status in one publication, before the notification.
-    if (fewerSteps) await fulfillment.publishCompletion({ ...published, ...completed });
-    else await fulfillment.publishFulfillment(published);
+    run.wrote(fewerSteps ? await fulfillment.publishCompletion({ ...published, ...completed }) : await fulfillment.publishFulfillment(published));
     status.fulfillmentId = fulfillmentId;
     run.record('publish', 'ok', fulfillmentId);
     // From here the fulfillment system owns the order; a later cancellation is recorded, not compensated.
@@ -177,7 +177,7 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
     run.enter('notifying');
     await notification.notifyCustomer({ orderId, fulfillmentId, template: 'order-confirmed' });
     run.record('notify', 'ok');
-    if (!fewerSteps) await fulfillment.publishOrderStatus({ orderId, status: 'COMPLETED', reasons: [], ...completed });
+    if (!fewerSteps) run.wrote(await fulfillment.publishOrderStatus({ orderId, status: 'COMPLETED', reasons: [], ...completed }));
     await closeAfterLocalSteps(local);
     if (run.cancellation !== undefined) run.record('cancel', 'skipped', `arrived after fulfilment: ${run.cancellation}`);
     run.enter('completed');
@@ -189,7 +189,7 @@ export async function OrderProcessingWorkflow(input: OrderWorkflowInput): Promis
     await CancellationScope.nonCancellable(async () => {
       run.enter('compensating');
       await run.compensate();
-      await fulfillment.publishOrderStatus({ orderId, status: abandoned ? 'CANCELLED' : 'FAILED', reasons: [reason], ...(status.risk ? { risk: status.risk } : {}) });
+      run.wrote(await fulfillment.publishOrderStatus({ orderId, status: abandoned ? 'CANCELLED' : 'FAILED', reasons: [reason], ...(status.risk ? { risk: status.risk } : {}) }));
     });
     await closeAfterLocalSteps(local);
     run.record(abandoned ? 'cancel' : 'fail', 'info', reason);

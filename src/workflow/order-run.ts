@@ -1,5 +1,5 @@
-import { ActivityFailure, CancellationScope, condition, isCancellation, log, workflowInfo } from '@temporalio/workflow';
-import type { OrderReviewSignal, OrderStage, OrderStatus, StepRecord } from '../contract/workflows.ts';
+import { ActivityFailure, CancellationScope, condition, isCancellation, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { isWaitingStage, ORDER_STAGE_ATTRIBUTE, type OrderReviewSignal, type OrderStage, type PublishedRecord, type OrderStatus, type StepRecord } from '../contract/workflows.ts';
 import { appliesOnce } from './applied-events.ts';
 
 /** An order that ends without fulfilment for a business reason: cancelled, not failed. */
@@ -27,8 +27,12 @@ export class OrderRun {
   review: OrderReviewSignal | undefined;
   private readonly compensations: { step: string; undo: () => Promise<void> }[] = [];
 
-  constructor(orderId: string) {
+  /** v5: waits in a long stage are visible to visibility queries (ORDER_STAGE_ATTRIBUTE). */
+  private readonly stageAttribute: boolean;
+
+  constructor(orderId: string, options: { stageAttribute: boolean }) {
     this.orderId = orderId;
+    this.stageAttribute = options.stageAttribute;
     this.status = { orderId, stage: 'awaiting-order', orderReceived: false, orderVersion: 0, payment: { status: 'none' }, appliedEvents: [], history: [] };
     this.fulfillmentId = `ful-${workflowInfo().runId}`;
     this.once = appliesOnce(this.status.appliedEvents);
@@ -36,6 +40,11 @@ export class OrderRun {
 
   record(step: string, outcome: StepRecord['outcome'], detail?: string): void {
     this.status.history.push({ step, at: new Date().toISOString(), outcome, ...(detail ? { detail } : {}) });
+  }
+
+  /** Keeps where the run's records were written; a run replayed from before the activities reported it gets nothing. */
+  wrote(records: PublishedRecord[] | void): void {
+    if (records) (this.status.published ??= []).push(...records);
   }
 
   enter(stage: OrderStage): void {
@@ -49,9 +58,24 @@ export class OrderRun {
 
   /** Waits for `ready`, or a cancellation, or the timeout; throws unless `ready` came true. */
   async waitFor(ready: () => boolean, timeoutMs: number, onTimeout: string): Promise<void> {
-    const arrived = await condition(() => ready() || this.cancellation !== undefined, timeoutMs);
+    const arrived = await this.waiting(ready, timeoutMs);
     this.throwIfCancelled();
     if (!arrived) throw new OrderAbandoned(onTimeout);
+  }
+
+  /**
+   * Waits for `ready` or a cancellation, at most `timeoutMs`; false on timeout. A wait that really waits
+   * in a long stage sets the stage attribute for its duration: two history events, none when `ready` already holds.
+   */
+  async waiting(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+    const done = () => ready() || this.cancellation !== undefined;
+    const shown = this.stageAttribute && isWaitingStage(this.status.stage) && !done();
+    if (shown) upsertSearchAttributes([{ key: ORDER_STAGE_ATTRIBUTE, value: this.status.stage }]);
+    try {
+      return await condition(done, timeoutMs);
+    } finally {
+      if (shown) upsertSearchAttributes([{ key: ORDER_STAGE_ATTRIBUTE, value: null }]);
+    }
   }
 
   /**

@@ -1,4 +1,3 @@
-import { condition } from '@temporalio/workflow';
 import { CHANGE_DEFAULTS } from '../contract/workflows.ts';
 import type { OrderActivities } from './order-activities.ts';
 import { OrderAbandoned, type OrderRun } from './order-run.ts';
@@ -19,8 +18,8 @@ export async function checkRisk(run: OrderRun, activities: OrderActivities, cust
   }
   run.record('risk', 'info', `score ${verdict.score}: held for review`);
   run.enter('awaiting-review');
-  await activities.fulfillment.publishOrderStatus({ orderId, status: 'IN_REVIEW', reasons: verdict.reasons, risk: status.risk });
-  const decided = await condition(() => run.review !== undefined || run.cancellation !== undefined, reviewTimeoutMs);
+  run.wrote(await activities.fulfillment.publishOrderStatus({ orderId, status: 'IN_REVIEW', reasons: verdict.reasons, risk: status.risk }));
+  const decided = await run.waiting(() => run.review !== undefined, reviewTimeoutMs);
   run.throwIfCancelled();
   const review = run.review;
   if (!decided || !review) {

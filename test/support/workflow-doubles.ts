@@ -56,8 +56,8 @@ export function activityDoubles(overrides: Partial<Omit<AllActivities, Combined>
     awaitPaymentSettled: async () => ({ status: 'captured', amount: 10, reference: 'ref-1' }),
     voidPayment: async () => undefined,
     reportPaymentToOrder: async () => undefined,
-    publishFulfillment: async () => undefined,
-    publishOrderStatus: async () => undefined,
+    publishFulfillment: async ({ fulfillmentId }) => [{ kind: 'fulfillment', fulfillmentId, topic: 'fulfillment', partition: 0, offset: '0', time: new Date().toISOString() }],
+    publishOrderStatus: async ({ status }) => [{ kind: 'status', status, topic: 'order-status', partition: 0, offset: '0', time: new Date().toISOString() }],
     notifyCustomer: async () => undefined,
     assessOrderRisk: async () => ({ score: 12, level: 'low', reasons: [] }),
   };
@@ -76,10 +76,10 @@ export function activityDoubles(overrides: Partial<Omit<AllActivities, Combined>
       const validation = await logged.validateOrder(orderId);
       return validation.valid ? { ...validation, enriched: await logged.enrichOrder(orderId) } : validation;
     },
-    publishCompletion: async ({ risk, ...input }) => {
-      await logged.publishFulfillment(input);
-      await logged.publishOrderStatus({ orderId: input.orderId, status: 'COMPLETED', reasons: [], ...(risk ? { risk } : {}) });
-    },
+    publishCompletion: async ({ risk, ...input }) => [
+      ...(await logged.publishFulfillment(input)),
+      ...(await logged.publishOrderStatus({ orderId: input.orderId, status: 'COMPLETED', reasons: [], ...(risk ? { risk } : {}) })),
+    ],
     settlePayment: async (input) => {
       const settled = await logged.getPaymentStatus({ paymentId: input.paymentId });
       if (settled.status === 'pending') return { ...settled, reported: false };

@@ -8,6 +8,7 @@ import { runStep } from './install.ts';
 import type { CachePaths } from './paths.ts';
 import { cachePaths, repoRoot } from './paths.ts';
 import { devKeyRingFile, ensureDevCodecToken } from '../dev-keys.ts';
+import { ORDER_STAGE_ATTRIBUTE } from '../../contract/workflows.ts';
 import type { SpawnSpec } from './process.ts';
 
 const KAFKA_LOG4J = path.join(repoRoot, 'src/dev/native/log4j2.properties');
@@ -221,6 +222,9 @@ function temporal(ctx: ServiceContext): NativeService {
           // The UI decodes payloads through the codec server `oms start` runs; the UI sends no credential, so the path carries it.
           '--ui-codec-endpoint',
           `http://127.0.0.1:${ctx.ports.codecServer}/t/${ensureDevCodecToken(ctx.paths)}`,
+          // The order workflow's stage attribute (v5), registered as an operator would before deploying.
+          '--search-attribute',
+          `${ORDER_STAGE_ATTRIBUTE.name}=Keyword`,
           '--log-level',
           'warn',
         ],

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { xz } from '@napi-rs/lzma';
 import * as tar from 'tar';
 import yauzl from 'yauzl';
 import type { CachePaths } from './paths.ts';
@@ -25,7 +26,9 @@ export interface Artifact {
   registry: string;
   package: string;
   version: string;
-  unpack: 'zip' | 'tar.gz' | 'copy';
+  unpack: 'zip' | 'tar.gz' | 'deb' | 'copy';
+  /** deb: the files of the package's data to keep (a whole package can be much larger than the tool). */
+  keep?: string[];
   /** Per platform (linux-x64, linux-arm64), or `any`. */
   files: Record<string, ToolFile[]>;
   /** The executable inside the unpacked files, per platform. */
@@ -132,11 +135,33 @@ function unzip(archive: string, into: string): Promise<void> {
   });
 }
 
+/**
+ * A Debian package is an ar archive: the magic line, then per member a 60-byte header (name in bytes
+ * 0-16, decimal size in 48-58) and its bytes, padded to an even length. Its files are in data.tar.xz.
+ */
+function debData(archive: Buffer): Buffer {
+  if (archive.subarray(0, 8).toString('latin1') !== '!<arch>\n') throw new Error('not a Debian package (no ar magic)');
+  for (let at = 8; at + 60 <= archive.length; ) {
+    const name = archive.subarray(at, at + 16).toString('latin1').trim().replace(/\/$/, '');
+    const size = Number(archive.subarray(at + 48, at + 58).toString('latin1').trim());
+    if (name === 'data.tar.xz') return archive.subarray(at + 60, at + 60 + size);
+    at += 60 + size + (size % 2);
+  }
+  throw new Error('the package has no data.tar.xz');
+}
+
+async function unpackDeb(file: string, into: string, keep: string[] | undefined): Promise<void> {
+  const data = await xz.decompress(debData(await readFile(file)));
+  const kept = (entry: string) => keep === undefined || keep.includes(entry.replace(/^\.\//, ''));
+  await pipeline(Readable.from([data]), tar.x({ cwd: into, filter: kept }));
+}
+
 /** Archives are unpacked into the folder; plain files (jars) are copied into its libs/ under their own names. */
 async function unpack(artifact: Artifact, archives: { file: string; name: string }[], into: string): Promise<void> {
   for (const { file, name } of archives) {
     if (artifact.unpack === 'zip') await unzip(file, into);
     else if (artifact.unpack === 'tar.gz') await tar.x({ file, cwd: into });
+    else if (artifact.unpack === 'deb') await unpackDeb(file, into, artifact.keep);
     else {
       await mkdir(path.join(into, 'libs'), { recursive: true });
       await pipeline(createReadStream(file), createWriteStream(path.join(into, 'libs', name)));

