@@ -62,8 +62,16 @@ function slos(slo: Config['slo']): Slo[] {
 const pct = (ratio: number) => `${+(ratio * 100).toFixed(3)} %`;
 const round = (value: number) => +value.toPrecision(6);
 
+export interface Rule {
+  record?: string;
+  alert?: string;
+  expr: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
 /** The PrometheusRule, as an object ready for YAML. */
-export function sloRules(slo: Config['slo']) {
+export function sloRules(slo: Config['slo']): { apiVersion: string; kind: string; metadata: { name: string }; spec: { groups: { name: string; rules: Rule[] }[] } } {
   const all = slos(slo);
   return {
     apiVersion: 'monitoring.coreos.com/v1',

@@ -147,7 +147,8 @@ export async function lookUpOrder(deps: { config: Config; client: Client; kafka:
     findDeadLetters(kafka, admin, [config.topics.orderEvents, config.topics.paymentEvents, config.topics.supportCommands], orderId, sinceMs),
   ]);
   if (!order && !payment && dead.found.length === 0) return undefined;
-  const traceId = typeof order?.memo?.[TRACE_MEMO] === 'string' ? (order.memo[TRACE_MEMO] as string) : undefined;
+  const memo = order?.memo?.[TRACE_MEMO];
+  const traceId = typeof memo === 'string' ? memo : undefined;
   const published = order?.state?.published ?? [];
   const temporalUi = config.temporal.uiUrl;
   return {

@@ -1,6 +1,8 @@
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ORDER_STAGE_ATTRIBUTE } from '../../src/contract/workflows.ts';
 import { cachePaths } from '../../src/dev/native/paths.ts';
 import { javaBinary } from '../../src/dev/native/stack.ts';
 import { installToolchain, toolHome } from '../../src/dev/native/toolchain.ts';
@@ -16,11 +18,20 @@ export async function timeSkippingServer(): Promise<string> {
   const java = await javaBinary(paths, () => undefined);
   const home = toolHome(paths, server!);
   const launcher = path.join(home, 'temporal-test-server');
-  await writeFile(launcher, `#!/bin/sh\nexec '${java}' -Xms64m -Xmx512m -XX:+UseSerialGC -cp '${path.join(home, 'libs')}/*' io.temporal.testserver.TestServer "$@"\n`);
-  await chmod(launcher, 0o755);
+  // Written aside and renamed: another test file may be running the launcher (ETXTBSY on a write in place).
+  const fresh = `${launcher}.${process.pid}`;
+  await writeFile(fresh, `#!/bin/sh\nexec '${java}' -Xms64m -Xmx512m -XX:+UseSerialGC -cp '${path.join(home, 'libs')}/*' io.temporal.testserver.TestServer "$@"\n`);
+  await chmod(fresh, 0o755);
+  await rename(fresh, launcher);
   return launcher;
 }
 
+/** The time-skipping server, with the order stage attribute registered as on a real namespace (the workflow's upserts fail without it). */
 export async function createTimeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await timeSkippingServer() } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await timeSkippingServer() } } });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: { [ORDER_STAGE_ATTRIBUTE.name]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
+  });
+  return env;
 }
