@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes.js';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 
 /**
  * A workflow that upserts an unregistered search attribute fails its workflow task over and over, so
@@ -11,7 +11,7 @@ export async function requireSearchAttribute(client: Client, key: SearchAttribut
   const { namespace } = client.options;
   const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace });
   const registered = customAttributes?.[key.name];
-  if (registered === temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]) return;
+  if (registered === proto.temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]) return;
   const type = key.type.charAt(0) + key.type.slice(1).toLowerCase();
   throw new Error(
     registered === undefined

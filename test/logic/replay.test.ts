@@ -47,9 +47,9 @@ async function replayAll(workflowBundleCode: Awaited<ReturnType<typeof workflowB
 test('every saved history, of every version, replays against the current workflow code', async () => {
   const results = await replayAll(await workflowBundle());
   const versions = new Set([...results.keys()].map((name) => name.split('/')[0]));
-  expect([...versions].sort()).toEqual(['v1', 'v2', 'v3', 'v4']);
-  // v1: the 7 kinds of order before the risk check; v2: the same 7 and 3 more, after it; v3: the 10 of v2, in fewer steps; v4: the 10, as local activities.
-  expect([...results.keys()].filter((name) => name.endsWith('.order.json')).length).toBeGreaterThanOrEqual(37);
+  expect([...versions].sort()).toEqual(['v1', 'v2', 'v3', 'v4', 'v5']);
+  // v1: the 7 kinds of order before the risk check; v2: the same 7 and 3 more, after it; v3: the 10 of v2, in fewer steps; v4: the 10, as local activities; v5: the 10, with the stage attribute.
+  expect([...results.keys()].filter((name) => name.endsWith('.order.json')).length).toBeGreaterThanOrEqual(47);
   const failures = [...results].filter(([, result]) => result.error).map(([name, result]) => `${name}: ${result.error!.message}`);
   expect(failures).toEqual([]);
 });
@@ -62,7 +62,7 @@ test('with tracing on (OpenTelemetry interceptors and trace links in the bundle)
   });
   const exported = new InMemorySpanExporter();
   const results = await replayAll(traced, { sinks: { exporter: makeWorkflowExporter(new SimpleSpanProcessor(exported), resourceFromAttributes({})) } });
-  expect(results.size).toBeGreaterThanOrEqual(50);
+  expect(results.size).toBeGreaterThanOrEqual(65);
   const failures = [...results].filter(([, result]) => result.error).map(([name, result]) => `${name}: ${result.error!.message}`);
   expect(failures).toEqual([]);
   expect(exported.getFinishedSpans()).toEqual([]);
@@ -86,7 +86,7 @@ test('a change that is not replay-safe (a timer added before the wait for paymen
   const results = await replayAll(unsafe);
   // Every order in the saved set, of every version, reached the wait for payment; the payment workflow's histories are untouched by the edit.
   const orders = [...results].filter(([name]) => name.endsWith('.order.json'));
-  expect(orders.length).toBeGreaterThanOrEqual(37);
+  expect(orders.length).toBeGreaterThanOrEqual(47);
   for (const [name, result] of orders) expect(result.error, name).toBeInstanceOf(DeterminismViolationError);
   for (const [name, result] of results) if (name.endsWith('.payment.json')) expect(result.error, name).toBeUndefined();
 });
@@ -98,4 +98,16 @@ test('the risk check is replay-safe because of its patch: taken regardless of pa
   for (const name of allocatedV1) expect(results.get(name)?.error, name).toBeInstanceOf(DeterminismViolationError);
   // v2, v3 and v4 runs took the check anyway, and the v1 order whose payment failed never got as far.
   for (const [name, result] of results) if (!name.startsWith('v1/') || name === 'v1/payment-failed.order.json') expect(result.error, name).toBeUndefined();
+});
+
+test('the stage attribute is replay-safe because of its patch: set regardless of patched(), orders of earlier versions that waited in a long stage break', async () => {
+  const unpatched = await editedWorkflows((source) => source.replace('new OrderRun(orderId, { stageAttribute })', 'new OrderRun(orderId, { stageAttribute: true })'));
+  const results = await replayAll(unpatched);
+  for (const name of ['v4/normal', 'v4/high-risk-approved', 'v3/payment-retried', 'v2/payment-failed', 'v1/invalid-then-corrected']) {
+    expect(results.get(`${name}.order.json`)?.error, name).toBeInstanceOf(DeterminismViolationError);
+    expect(results.get(`${name}.order.json`)?.error?.message, name).toMatch(/UpsertWorkflowSearchAttributes/);
+  }
+  // An order whose payment came first never waited: nothing to set, nothing to break.
+  expect(results.get('v4/payment-first.order.json')?.error).toBeUndefined();
+  for (const [name, result] of results) if (name.startsWith('v5/')) expect(result.error, name).toBeUndefined();
 });

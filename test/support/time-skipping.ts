@@ -1,6 +1,6 @@
 import { chmod, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ORDER_STAGE_ATTRIBUTE } from '../../src/contract/workflows.ts';
 import { cachePaths } from '../../src/dev/native/paths.ts';
@@ -31,7 +31,7 @@ export async function createTimeSkippingEnvironment(): Promise<TestWorkflowEnvir
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await timeSkippingServer() } } });
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: { [ORDER_STAGE_ATTRIBUTE.name]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
+    searchAttributes: { [ORDER_STAGE_ATTRIBUTE.name]: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
   });
   return env;
 }

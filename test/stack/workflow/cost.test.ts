@@ -46,12 +46,13 @@ test('the happy path at the defaults (local activities): history events, workflo
   const { order, payment } = await oneOrder(local, 'cost-local');
   // v2 was 58 + 20 events, 9 + 3 workflow tasks, 7 + 2 activities, 11 + 4 Cloud actions (issue 28's table); v3 44 + 14, 7 + 2, 5 + 1, 9 + 3.
   // The second timer is the 1 ms one the run closes after, in a workflow task of its own (closeAfterLocalSteps).
-  expect(order).toEqual({ historyEvents: 25, workflowTasks: 3, activities: 0, signals: 2, timers: 2, markers: 7, cloudActions: 7 });
+  // v4 was 25 events and 7 actions; v5 adds the stage attribute's two upserts (set on waiting for payment, unset after), no workflow task.
+  expect(order).toEqual({ historyEvents: 27, workflowTasks: 3, activities: 0, signals: 2, timers: 2, markers: 7, cloudActions: 9 });
   expect(payment).toEqual({ historyEvents: 10, workflowTasks: 1, activities: 0, signals: 1, timers: 0, markers: 3, cloudActions: 3 });
 });
 
 test('the happy path with every group on its task queue (WORKER_LOCAL_ACTIVITIES=false): v3 plus the one marker of the question', async () => {
   const { order, payment } = await oneOrder(remote, 'cost-remote');
-  expect(order).toEqual({ historyEvents: 45, workflowTasks: 7, activities: 5, signals: 2, timers: 1, markers: 2, cloudActions: 10 });
+  expect(order).toEqual({ historyEvents: 47, workflowTasks: 7, activities: 5, signals: 2, timers: 1, markers: 2, cloudActions: 12 });
   expect(payment).toEqual({ historyEvents: 15, workflowTasks: 2, activities: 1, signals: 1, timers: 0, markers: 2, cloudActions: 4 });
 });

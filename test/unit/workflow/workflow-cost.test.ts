@@ -25,3 +25,12 @@ test('local activities (v4) are markers, not activities: Cloud bills them once p
   expect(attemptsOf(saved('v3/normal.order.json'), 'checkOrder')).toEqual([1]);
   expect(attemptsOf(saved('v3/normal.order.json'), 'localActivityGroups')).toEqual([]);
 });
+
+test('the stage attribute (v5) costs two upserts, billed, for an order that waits, and nothing for one that never waits', () => {
+  const waited = costOf(saved('v5/normal.order.json'));
+  const before = costOf(saved('v4/normal.order.json'));
+  expect(waited.historyEvents - before.historyEvents).toBe(2);
+  expect(waited.cloudActions - before.cloudActions).toBe(2);
+  expect(waited.workflowTasks).toBe(before.workflowTasks);
+  expect(costOf(saved('v5/payment-first.order.json')).cloudActions).toBe(costOf(saved('v4/payment-first.order.json')).cloudActions);
+});
