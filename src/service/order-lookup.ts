@@ -48,6 +48,8 @@ export interface DeadLetter {
   originalTopic?: string;
   originalOffset?: string;
   deadLetteredAt?: string;
+  /** The trace of the event, from the `traceparent` it kept. */
+  traceId?: string;
 }
 
 /** 7d, 24h, 30m: how far back the DLQs are read. */
@@ -115,6 +117,7 @@ async function findDeadLetters(kafka: Kafka, admin: Admin, topics: string[], ord
       records += 1;
       if (message.key?.toString() !== orderId) return;
       const header = (name: string) => message.headers?.[name]?.toString();
+      const traceId = /^[\da-f]{2}-([\da-f]{32})-/.exec(header('traceparent') ?? '')?.[1];
       let event: { type?: string; id?: string } = {};
       try {
         event = JSON.parse(message.value?.toString() ?? '{}') as typeof event;
@@ -132,6 +135,7 @@ async function findDeadLetters(kafka: Kafka, admin: Admin, topics: string[], ord
         ...(header(DLQ_HEADERS.originalTopic) ? { originalTopic: header(DLQ_HEADERS.originalTopic) } : {}),
         ...(header(DLQ_HEADERS.originalOffset) ? { originalOffset: header(DLQ_HEADERS.originalOffset) } : {}),
         ...(header(DLQ_HEADERS.deadLetteredAt) ? { deadLetteredAt: header(DLQ_HEADERS.deadLetteredAt) } : {}),
+        ...(traceId ? { traceId } : {}),
       });
     });
     partitions.push({ topic, partition, records });
@@ -148,7 +152,8 @@ export async function lookUpOrder(deps: { config: Config; client: Client; kafka:
   ]);
   if (!order && !payment && dead.found.length === 0) return undefined;
   const memo = order?.memo?.[TRACE_MEMO];
-  const traceId = typeof memo === 'string' ? memo : undefined;
+  // The order's trace is its first event's: the run's memo, or for an order with no run, its first dead letter's.
+  const traceId = typeof memo === 'string' ? memo : order ? undefined : dead.found.find((letter) => letter.traceId)?.traceId;
   const published = order?.state?.published ?? [];
   const temporalUi = config.temporal.uiUrl;
   return {
@@ -186,7 +191,7 @@ export async function lookUpOrder(deps: { config: Config; client: Client; kafka:
   };
 }
 
-const line = (label: string, value: string) => `  ${label.padEnd(12)} ${value}`;
+const line = (label: string, value: string) => `  ${label.padEnd(12)} ${value}`.trimEnd();
 
 /** One screen: the order, its payment, what it published, its dead letters, and where to look next. */
 export function formatOrderLookup(found: OrderLookup): string {
@@ -196,7 +201,7 @@ export function formatOrderLookup(found: OrderLookup): string {
     out.push(line('workflow', `${order.workflowId} ${order.status}${order.stage ? `, stage ${order.stage}` : ''} (started ${order.started}${order.closed ? `, closed ${order.closed}` : ''})`));
     if (order.problem) out.push(line('', order.problem));
     out.push(line('events', order.events.length === 0 ? 'none' : ''));
-    for (const event of order.events) out.push(`    ${event.time ?? '(no time)'}  ${event.type.padEnd(18)} ${event.eventId}`);
+    for (const event of order.events) out.push(`    ${(event.time ?? '(no time)').padEnd(24)}  ${event.type.padEnd(18)} ${event.eventId}`);
     if (order.risk) out.push(line('risk', `score ${order.risk.score} (${order.risk.level}), ${order.risk.decision}${order.risk.reviewer ? ` by ${order.risk.reviewer}` : ''}`));
     const statuses = order.published.filter((record) => record.kind === 'status');
     out.push(line('statuses', statuses.length === 0 ? 'none published' : ''));
@@ -209,7 +214,7 @@ export function formatOrderLookup(found: OrderLookup): string {
   const searched = found.deadLetterSearch.partitions.map((p) => `${p.topic}/${p.partition}`).join(', ');
   out.push(line('dead letters', `${found.deadLetters.length} (searched ${searched || 'no DLQ topic'} since ${found.deadLetterSearch.since})`));
   for (const dead of found.deadLetters) out.push(`    ${dead.topic}/${dead.partition}@${dead.offset}  ${dead.reason}: ${dead.message}${dead.eventType ? ` [${dead.eventType} ${dead.eventId ?? ''}]` : ''}`);
-  out.push(line('trace', found.traceId ?? 'none recorded (tracing off when the order started)'));
+  out.push(line('trace', found.traceId ?? (order ? 'none recorded (tracing was off when the order started)' : 'none (no run, and no dead letter carried one)')));
   if (found.links.trace) out.push(line('', found.links.trace));
   if (found.links.temporal) out.push(line('temporal ui', found.links.temporal));
   return out.join('\n');

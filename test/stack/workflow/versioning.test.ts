@@ -3,7 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { orderEvent, paymentEventFor, toRecord } from '../../../src/dev/standins/events.ts';
 import { dataConverter, temporalSettings } from '../../../src/temporal/factory.ts';
-import { ORDER_STAGE_ATTRIBUTE, orderWorkflowId } from '../../../src/contract/workflows.ts';
+import { LOCAL_GROUPS_ACTIVITY, ORDER_STAGE_ATTRIBUTE, orderWorkflowId } from '../../../src/contract/workflows.ts';
 import { spawnOms } from '../../support/cli.ts';
 import { randomPort } from '../../support/names.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
@@ -51,6 +51,8 @@ async function onOldWorker(fixture: string, body: () => Promise<void>): Promise<
     taskQueue: service.config.taskQueues.orders,
     workflowsPath: fileURLToPath(new URL(`../../fixtures/${fixture}/index.ts`, import.meta.url)),
     dataConverter: dataConverter(settings),
+    // As a v4 workflows-only worker answers its runs' question: no group here is local (older versions never ask).
+    activities: { [LOCAL_GROUPS_ACTIVITY]: () => Promise.resolve([]) },
   });
   const running = worker.run();
   try {
