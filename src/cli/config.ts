@@ -12,7 +12,7 @@ export function registerConfigCommand(program: Command): void {
       if (options.example) return void process.stdout.write(envExample());
       if (options.markdown) return void process.stdout.write(configReference());
       // Validate first: a bad value gets the same one-line error as at start-up.
-      loadConfig();
+      for (const line of loadConfig().warnings) console.error(`oms: warning: ${line}`);
       for (const entry of describeConfig(process.env)) {
         console.log(`${entry.variable}=${entry.value ?? ''}${entry.source === 'environment' ? '' : `  # ${entry.source}`}`);
       }

@@ -34,6 +34,7 @@ export async function runRoles(roles: Record<string, Role>, options: { env?: Nod
   const config = loadConfig(options.env);
   requireAll(Object.values(roles).flatMap((role) => role.needs(config)));
   const logger = createLogger(config.log);
+  for (const line of config.warnings) logger.warn(line);
   // Before any role starts, so that their clients and servers are traced from the first request.
   const traces = await startTracing(config.tracing, Object.keys(roles));
   // A role that handles Temporal payloads can't start without a good key ring: that stops start-up here, before anything connects.

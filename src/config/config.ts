@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { resolveTemporal, TemporalProfileError, type TemporalConnection } from './temporal-profile.ts';
 
 /**
  * The service's one configuration module: every environment variable is declared here, with its
@@ -48,11 +49,21 @@ export const ENV_SCHEMA = z.object({
     .describe('Kafka SASL mechanism (unset: no SASL)'),
   KAFKA_SASL_USERNAME: z.string().min(1).optional().describe('Kafka SASL username'),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional().describe('Kafka SASL password (secret)'),
-  TEMPORAL_NAMESPACE: text('Temporal namespace', 'default'),
-  TEMPORAL_TLS: flag('Connect to Temporal over TLS (implied by TEMPORAL_API_KEY or a client certificate)'),
-  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional().describe('Client certificate (PEM) for mTLS to Temporal'),
-  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional().describe('Client private key (PEM) for mTLS to Temporal'),
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).optional().describe('Temporal namespace (default: the profile\'s, else default)'),
+  TEMPORAL_TLS: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+    .optional()
+    .transform((value) => (value === undefined ? undefined : ['true', '1', 'yes'].includes(value)))
+    .describe('Connect to Temporal over TLS (default: implied by TEMPORAL_API_KEY, a client certificate, a server CA, or the profile\'s tls table)'),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional().describe('Client certificate (PEM) for mTLS to Temporal'),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional().describe('Client private key (PEM) for mTLS to Temporal'),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional().describe("CA certificate (PEM) to trust Temporal's server certificate with (default: the system's)"),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional().describe("Name to verify Temporal's server certificate against (default: the address's host)"),
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional().describe('Deprecated name of TEMPORAL_TLS_CLIENT_CERT_PATH (read, with a warning)'),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional().describe('Deprecated name of TEMPORAL_TLS_CLIENT_KEY_PATH (read, with a warning)'),
   TEMPORAL_API_KEY: z.string().min(1).optional().describe('Temporal Cloud API key (secret)'),
+  TEMPORAL_PROFILE: z.string().min(1).optional().describe("Profile of Temporal's client config file to read (default: default); the TEMPORAL_* variables win over it"),
+  TEMPORAL_CONFIG_FILE: z.string().min(1).optional().describe("Temporal's client config file, TOML (default: ~/.config/temporalio/temporal.toml, when there is one)"),
   TEMPORAL_SDK_LOG_LEVEL: z
     .enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], { error: 'expected one of TRACE, DEBUG, INFO, WARN, ERROR' })
     .default('WARN')
@@ -251,8 +262,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   if (e.KAFKA_SASL_MECHANISM && (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD)) {
     throw new ConfigError(`invalid configuration: ${e.KAFKA_SASL_USERNAME ? 'KAFKA_SASL_PASSWORD' : 'KAFKA_SASL_USERNAME'}: required when KAFKA_SASL_MECHANISM is set`);
   }
-  if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
-    throw new ConfigError(`invalid configuration: ${e.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'}: required with the other half of the client certificate`);
+  const warnings: string[] = [];
+  let temporal: TemporalConnection;
+  try {
+    temporal = resolveTemporal(e, env, (line) => warnings.push(line));
+  } catch (error) {
+    if (!(error instanceof TemporalProfileError)) throw error;
+    const value = error.variable in present ? `, got ${JSON.stringify(present[error.variable])}` : '';
+    throw new ConfigError(`invalid configuration: ${error.variable}: ${error.message}${value}`);
   }
   if (e.OTEL_BSP_MAX_EXPORT_BATCH_SIZE > e.OTEL_BSP_MAX_QUEUE_SIZE) {
     throw new ConfigError(`invalid configuration: OTEL_BSP_MAX_EXPORT_BATCH_SIZE: expected at most OTEL_BSP_MAX_QUEUE_SIZE (${e.OTEL_BSP_MAX_QUEUE_SIZE}), got ${e.OTEL_BSP_MAX_EXPORT_BATCH_SIZE}`);
@@ -268,13 +285,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       url: e.SCHEMA_REGISTRY_URL,
       auth: e.SCHEMA_REGISTRY_USERNAME ? { username: e.SCHEMA_REGISTRY_USERNAME, password: e.SCHEMA_REGISTRY_PASSWORD ?? '' } : undefined,
     },
+    /** Said once at start by the roles (a deprecated name in use). */
+    warnings,
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
-      tls: e.TEMPORAL_TLS || Boolean(e.TEMPORAL_API_KEY) || Boolean(e.TEMPORAL_TLS_CERT_PATH),
-      clientCertPath: e.TEMPORAL_TLS_CERT_PATH,
-      clientKeyPath: e.TEMPORAL_TLS_KEY_PATH,
-      apiKey: e.TEMPORAL_API_KEY,
+      ...temporal,
       sdkLogLevel: e.TEMPORAL_SDK_LOG_LEVEL,
       uiUrl: e.TEMPORAL_UI_URL,
       encryption: { enabled: e.TEMPORAL_ENCRYPTION === 'on', keys: e.TEMPORAL_ENCRYPTION_KEYS, keysFile: e.TEMPORAL_ENCRYPTION_KEYS_FILE },

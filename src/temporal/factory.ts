@@ -4,6 +4,7 @@ import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ConfigError, required, type Config } from '../config/config.ts';
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
+import type { ConfigDataSource } from '@temporalio/envconfig';
 import { tracing } from '../observability/tracing.ts';
 import { EncryptionCodec } from './encryption-codec.ts';
 import { loadKeyRing, type KeyRing } from './key-ring.ts';
@@ -18,8 +19,10 @@ export interface TemporalSettings {
   address: string;
   namespace: string;
   tls?: boolean;
-  clientCertPath?: string;
-  clientKeyPath?: string;
+  clientCert?: ConfigDataSource;
+  clientKey?: ConfigDataSource;
+  serverCaCert?: ConfigDataSource;
+  serverName?: string;
   apiKey?: string;
   /** The Temporal SDK's own log level, for worker processes. */
   sdkLogLevel?: Config['temporal']['sdkLogLevel'];
@@ -45,15 +48,25 @@ export function payloadEncryption(config: Config): KeyRing | 'off' {
 
 /** Settings from config; a role that connects to Temporal can't run without TEMPORAL_ADDRESS, nor without its key ring. */
 export function temporalSettings(config: Config): TemporalSettings {
-  const { namespace, tls, clientCertPath, clientKeyPath, apiKey, sdkLogLevel } = config.temporal;
-  return { address: required(config.temporal.address, 'TEMPORAL_ADDRESS'), namespace, tls, clientCertPath, clientKeyPath, apiKey, sdkLogLevel, encryption: payloadEncryption(config) };
+  const { namespace, tls, apiKey, clientCert, clientKey, serverCaCert, serverName, sdkLogLevel } = config.temporal;
+  return {
+    address: required(config.temporal.address, 'TEMPORAL_ADDRESS'),
+    ...{ namespace, tls, apiKey, clientCert, clientKey, serverCaCert, serverName, sdkLogLevel },
+    encryption: payloadEncryption(config),
+  };
 }
 
+const bytesOf = (source: ConfigDataSource) => ('path' in source ? readFileSync(source.path) : Buffer.from(source.data));
+
 export function connectionSecurity(settings: TemporalSettings) {
-  const clientCertPair =
-    settings.clientCertPath && settings.clientKeyPath ? { crt: readFileSync(settings.clientCertPath), key: readFileSync(settings.clientKeyPath) } : undefined;
+  const clientCertPair = settings.clientCert && settings.clientKey ? { crt: bytesOf(settings.clientCert), key: bytesOf(settings.clientKey) } : undefined;
+  const tls = {
+    ...(clientCertPair ? { clientCertPair } : {}),
+    ...(settings.serverCaCert ? { serverRootCACertificate: bytesOf(settings.serverCaCert) } : {}),
+    ...(settings.serverName ? { serverNameOverride: settings.serverName } : {}),
+  };
   return {
-    ...(settings.tls ? { tls: clientCertPair ? { clientCertPair } : true } : {}),
+    ...(settings.tls ? { tls: Object.keys(tls).length > 0 ? tls : true } : {}),
     ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
   };
 }

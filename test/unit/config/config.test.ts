@@ -18,7 +18,7 @@ describe('a bad or missing value stops start-up with one line naming the variabl
     [{ KAFKA_SSL: 'maybe' }, 'KAFKA_SSL: expected true or false, got "maybe"'],
     [{ KAFKA_SASL_MECHANISM: 'kerberos' }, 'KAFKA_SASL_MECHANISM: expected plain, scram-sha-256 or scram-sha-512, got "kerberos"'],
     [{ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'oms' }, 'KAFKA_SASL_PASSWORD: required when KAFKA_SASL_MECHANISM is set'],
-    [{ TEMPORAL_TLS_CERT_PATH: '/certs/client.pem' }, 'TEMPORAL_TLS_KEY_PATH: required with the other half of the client certificate'],
+    [{ TEMPORAL_TLS_CLIENT_CERT_PATH: '/certs/client.pem' }, 'TEMPORAL_TLS_CLIENT_KEY_PATH: required with the other half of the client certificate'],
     [{ TEMPORAL_SDK_LOG_LEVEL: 'loud' }, 'TEMPORAL_SDK_LOG_LEVEL: expected one of TRACE, DEBUG, INFO, WARN, ERROR, got "loud"'],
     [{ LOG_LEVEL: 'chatty' }, 'LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "chatty"'],
     [{ LOG_PRETTY: 'yes please' }, 'LOG_PRETTY: expected true or false, got "yes please"'],

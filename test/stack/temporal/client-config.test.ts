@@ -1,0 +1,39 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
+import { describeTaskQueue } from '../../../src/temporal/task-queue-health.ts';
+import { startRole, untilReady } from '../../support/roles.ts';
+import { startTestService, type TestService } from '../../support/service.ts';
+
+/**
+ * A role finds Temporal through Temporal's own client configuration: a profile of a TOML file, as the
+ * SDKs and the CLI read it, with no TEMPORAL_ADDRESS set.
+ */
+let service: TestService;
+beforeAll(async () => {
+  service = await startTestService({ ingest: false, workerGroups: [] });
+});
+afterAll(async () => {
+  await service?.stop();
+});
+
+test('a workflow worker connects through a TOML profile named by TEMPORAL_PROFILE, and is ready', { timeout: 120_000 }, async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'oms-profile-'));
+  const file = path.join(dir, 'temporal.toml');
+  const { address, namespace } = service.config.temporal;
+  await writeFile(file, `[profile.default]\naddress = "127.0.0.1:1"\n\n[profile.local]\naddress = "${address}"\nnamespace = "${namespace}"\n`);
+  // Empty counts as unset: only the profile says where Temporal is.
+  const worker = startRole(['worker', '--queues', 'workflows'], { ...service.env, TEMPORAL_ADDRESS: '', TEMPORAL_NAMESPACE: '', TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'local' });
+  try {
+    await untilReady(worker, 90_000);
+    // It polls the orders queue on that server and namespace: the profile's, not the default profile's.
+    await vi.waitFor(async () => {
+      const { pollers } = await describeTaskQueue(service.temporal, service.config.taskQueues.orders, 'workflow', 60_000);
+      expect(pollers.some((identity) => identity.startsWith(`${worker.pid}@`))).toBe(true);
+    }, { timeout: 30_000, interval: 500 });
+    expect(worker.output()).not.toMatch(/deprecated/);
+  } finally {
+    await worker.kill('SIGTERM');
+  }
+});
