@@ -2,8 +2,8 @@ import type { Payload } from '@temporalio/common';
 
 /**
  * Payloads the SDK writes itself, past the data converter, so never encrypted: a patch's marker
- * ({"id": "<patch id>", "deprecated": false}), the TemporalChangeVersion search attribute (the
- * patch ids a run took), and a local activity marker's `data` (its type, attempt and times; its
+ * ({"id": "<patch id>", "deprecated": false}), search attributes (TemporalChangeVersion, the
+ * patch ids a run took; OmsOrderStage, the stage an order waits in), and a local activity marker's `data` (its type, attempt and times; its
  * `result` goes through the converter like any activity's). They name code, never customer data.
  */
 const sdkInternal = (key: string, value: unknown) =>

@@ -29,7 +29,7 @@ test('oms ingest serves /healthz, /readyz and /metrics, processes events, and ex
     const orderId = service.orderId('cli');
     const event = orderEvent('order.created', orderId);
     await service.produce(service.config.topics.orderEvents, [toRecord(event)]);
-    await vi.waitFor(async () => expect((await service.orderStatus(orderId)).appliedEvents).toEqual([{ eventId: event.id, type: 'order.created' }]), {
+    await vi.waitFor(async () => expect((await service.orderStatus(orderId)).appliedEvents).toEqual([{ eventId: event.id, type: 'order.created', time: event.time }]), {
       timeout: 30_000,
       interval: 200,
     });
@@ -85,7 +85,7 @@ test('a consumer of another kind in the group (a console consumer, range assigno
     await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503), { timeout: 10_000, interval: 100 });
 
     await intruder.disconnect();
-    await vi.waitFor(async () => expect((await service.orderStatus(orderId)).appliedEvents).toEqual([{ eventId: event.id, type: 'order.created' }]), { timeout: 30_000, interval: 250 });
+    await vi.waitFor(async () => expect((await service.orderStatus(orderId)).appliedEvents).toEqual([{ eventId: event.id, type: 'order.created', time: event.time }]), { timeout: 30_000, interval: 250 });
     await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200), { timeout: 10_000, interval: 250 });
     expect(ingest.child.exitCode).toBeNull();
   } finally {

@@ -47,7 +47,7 @@ test('the same event produced three times is applied once', async () => {
   await service.produce(service.config.topics.paymentEvents, [payment, payment, payment]);
 
   const createdId = (JSON.parse(created.value) as { id: string }).id;
-  const paymentId = (JSON.parse(payment.value) as { id: string }).id;
+  const { id: paymentId, time: paymentTime } = JSON.parse(payment.value) as { id: string; time: string };
   await vi.waitFor(
     async () => {
       expect(service.registry.getSingleMetric('oms_ingest_events_signalled_total')).toBeDefined();
@@ -61,5 +61,5 @@ test('the same event produced three times is applied once', async () => {
   const order = await service.orderStatus(orderId);
   expect(order.appliedEvents.filter((event) => event.eventId === createdId)).toHaveLength(1);
   const paymentView = await service.temporal.workflow.getHandle(paymentWorkflowId(orderId)).query(paymentStatusQuery);
-  expect(paymentView.appliedEvents).toEqual([{ eventId: paymentId, type: 'payment.pending' }]);
+  expect(paymentView.appliedEvents).toEqual([{ eventId: paymentId, type: 'payment.pending', time: paymentTime }]);
 });

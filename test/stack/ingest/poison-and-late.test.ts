@@ -69,7 +69,7 @@ test('binary-mode events (ce_* headers, data as the value) are accepted like str
       headers: { ce_specversion: '1.0', ce_id: event.id, ce_source: event.source, ce_type: event.type, ce_subject: orderId, ce_time: event.time, 'content-type': 'application/json' },
     },
   ]);
-  await vi.waitFor(async () => expect((await service.orderStatus(orderId)).appliedEvents).toEqual([{ eventId: event.id, type: 'order.created' }]), {
+  await vi.waitFor(async () => expect((await service.orderStatus(orderId)).appliedEvents).toEqual([{ eventId: event.id, type: 'order.created', time: event.time }]), {
     timeout: 30_000,
     interval: 200,
   });
