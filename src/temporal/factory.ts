@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import { status as GrpcStatus } from '@grpc/grpc-js';
@@ -8,6 +7,8 @@ import type { ConfigDataSource } from '@temporalio/envconfig';
 import { tracing } from '../observability/tracing.ts';
 import { EncryptionCodec } from './encryption-codec.ts';
 import { loadKeyRing, type KeyRing } from './key-ring.ts';
+import { explainConnectFailure } from './tls-check.ts';
+import { bytesOf } from './tls-material.ts';
 
 /**
  * The one place Temporal clients are built (workers: worker-factory.ts, on the same settings, security
@@ -56,8 +57,6 @@ export function temporalSettings(config: Config): TemporalSettings {
   };
 }
 
-const bytesOf = (source: ConfigDataSource) => ('path' in source ? readFileSync(source.path) : Buffer.from(source.data));
-
 export function connectionSecurity(settings: TemporalSettings) {
   const clientCertPair = settings.clientCert && settings.clientKey ? { crt: bytesOf(settings.clientCert), key: bytesOf(settings.clientKey) } : undefined;
   const tls = {
@@ -99,6 +98,8 @@ export async function createTemporalClient(settings: TemporalSettings, options: 
     // gRPC's reconnect backoff grows to 2 minutes by default: after a long Temporal outage the channel
     // would stay down well after the server is back. Retry the connection at least once a second.
     channelArgs: { 'grpc.max_reconnect_backoff_ms': 1_000 },
+  }).catch(async (error: unknown) => {
+    throw await explainConnectFailure(settings, error);
   });
   // Traced, a call (signal-with-start) gets a span, and its context travels to the workflow in the Temporal header.
   const interceptors = tracing().enabled ? { workflow: [new (await import('@temporalio/interceptors-opentelemetry-v2')).OpenTelemetryWorkflowClientInterceptor()] } : undefined;

@@ -1,3 +1,4 @@
+import { explainConnectFailure } from './tls-check.ts';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from '../observability/logger.ts';
 import { connectionSecurity, dataConverter, type TemporalSettings } from './factory.ts';
@@ -32,7 +33,9 @@ function installRuntimeOnce(level: LogLevel, logger?: Logger): void {
 /** One connection serves every worker of a process (one worker per task queue). */
 export async function createWorkerConnection(settings: TemporalSettings, logger?: Logger): Promise<NativeConnection> {
   installRuntimeOnce(settings.sdkLogLevel ?? 'WARN', logger);
-  return NativeConnection.connect({ address: settings.address, ...connectionSecurity(settings) });
+  return NativeConnection.connect({ address: settings.address, ...connectionSecurity(settings) }).catch(async (error: unknown) => {
+    throw await explainConnectFailure(settings, error);
+  });
 }
 
 export type TemporalWorkerOptions = Omit<WorkerOptions, 'connection' | 'namespace' | 'dataConverter'>;
