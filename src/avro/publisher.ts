@@ -24,6 +24,14 @@ const written = (metadata: RecordMetadata[], topic: string): WrittenRecord => {
   return { topic, partition: found?.partition ?? -1, offset: found?.baseOffset ?? '-1' };
 };
 
+/** A registry that refuses the credentials, said in one line at start instead of a stack of HTTP detail. */
+export function explainRegistryFailure(error: unknown, config: Config): unknown {
+  const status = (error as { status?: number }).status;
+  if (status !== 401 && status !== 403) return error;
+  const who = config.schemaRegistry.auth ? `the credentials of ${config.schemaRegistry.auth.username}` : 'a request without credentials';
+  return new Error(`SCHEMA_REGISTRY: ${config.schemaRegistry.url} refused ${who} (HTTP ${status}): check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD`, { cause: error });
+}
+
 /** The registry client, with basic auth when configured. */
 export function createSchemaRegistry(config: Config): SchemaRegistry {
   const auth = config.schemaRegistry.auth;

@@ -13,7 +13,7 @@ import { StorefrontClient } from '../activity/storefront/client.ts';
 import { createStorefrontActivities } from '../activity/storefront/activities.ts';
 import { warmUpHttp } from '../activity/http.ts';
 import { createStorefrontLimiter, type RequestBudget } from '../activity/storefront/limiter.ts';
-import { AvroPublisher, createSchemaRegistry } from '../avro/publisher.ts';
+import { AvroPublisher, createSchemaRegistry, explainRegistryFailure } from '../avro/publisher.ts';
 import { required, requireAll, type Config } from '../config/config.ts';
 import { ApplicationFailure } from '@temporalio/common';
 import { LOCAL_GROUPS_ACTIVITY, NOT_HOSTED, ORDER_STAGE_ATTRIBUTE, type ActivityGroup } from '../contract/workflows.ts';
@@ -131,7 +131,9 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     const registry = createSchemaRegistry(config);
     const publisher = new AvroPublisher(registry, producer, { fulfillment: config.topics.fulfillment, orderStatus: config.topics.orderStatus });
     // Register now: a schema the registry refuses stops start-up instead of failing every publish later.
-    await publisher.registerSchemas();
+    await publisher.registerSchemas().catch((error: unknown) => {
+      throw explainRegistryFailure(error, config);
+    });
     host('fulfillment', createFulfillmentActivities({ storefront: storefrontClient(), publisher, metrics: orderMetrics }));
   }
   if (groups.includes('notification')) {
