@@ -43,7 +43,20 @@ function handshake(settings: TemporalSettings): Promise<string | undefined> {
       if (/ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|DECRYPT_ERROR)/.test(code)) return done(`${settings.address} refused the client certificate (${code}): it must be signed by a CA the server trusts`);
       return done(undefined);
     });
-    // With TLS 1.3 the server judges the client's certificate after the handshake: give its alert a moment.
-    socket.on('secureConnect', () => setTimeout(() => done(undefined), 1_000).unref());
+    // With TLS 1.3 the server judges the client's certificate after the handshake: give its verdict a
+    // moment. A server that closes at once, with no alert, refused the certificate (or its absence).
+    let secured = false;
+    socket.on('secureConnect', () => {
+      secured = true;
+      setTimeout(() => done(undefined), 1_000);
+    });
+    socket.on('close', () => {
+      if (!secured) return done(undefined);
+      done(
+        settings.clientCert
+          ? `${settings.address} refused the client certificate (closed after the handshake): it must be signed by a CA the server trusts`
+          : `${settings.address} requires a client certificate: set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH`,
+      );
+    });
   });
 }
