@@ -62,8 +62,9 @@ export class AvroPublisher {
 
   registerSchemas(): Promise<Record<AvroSchemaName, number>> {
     this.ids ??= (async () => {
-      // Two instances registering a new subject at once race to create its compatibility rule, and
-      // Apicurio answers the loser "A rule named 'COMPATIBILITY' already exists": a second try finds it.
+      // Two instances registering a new subject at once race: the loser finds the subject before the
+      // winner set its rule ("Compatibility does not match (FULL != NONE)"), or Apicurio answers it "A
+      // rule named 'COMPATIBILITY' already exists". A second try a moment later finds the rule set.
       const register = (name: AvroSchemaName, topic: string) =>
         pRetry(
           async () =>
@@ -73,7 +74,7 @@ export class AvroPublisher {
                 { subject: subjectFor(topic), compatibility: COMPATIBILITY.FULL, updateConfig: true },
               )
             ).id,
-          { retries: 3, minTimeout: 100, shouldRetry: ({ error }) => /already exists/i.test(error.message) },
+          { retries: 5, minTimeout: 100, shouldRetry: ({ error }) => /already exists|Compatibility does not match/i.test(error.message) },
         );
       const [fulfillment, status] = await Promise.all([
         register('FulfillmentOrder', this.topics.fulfillment),
