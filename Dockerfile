@@ -17,8 +17,10 @@ RUN mkdir /devtools && mv src/dev /devtools/dev
 
 FROM node:24-bookworm-slim AS base
 # OMS_LOCAL_STACK=off: a missing endpoint is a one-line config error, never an attempt at a local stack.
+# KAFKA_CREATE_TOPICS=off: a role never creates topics; `oms topics apply` does, with an operator's credentials.
 ENV NODE_ENV=production \
     OMS_LOCAL_STACK=off \
+    KAFKA_CREATE_TOPICS=off \
     HTTP_HOST=0.0.0.0 \
     HTTP_PORT=9464
 WORKDIR /app

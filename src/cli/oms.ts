@@ -11,6 +11,7 @@ import { registerRoleCommands } from './roles.ts';
 import { registerTailCommand } from './tail.ts';
 import { registerOrderCommand } from './order.ts';
 import { registerSloRulesCommand } from './slo-rules.ts';
+import { registerTopicsCommands } from './topics.ts';
 
 hideKnownKafkajsWarning();
 
@@ -35,6 +36,7 @@ registerHistoryCommand(program);
 registerTailCommand(program, devTooling);
 registerOrderCommand(program, devTooling);
 registerSloRulesCommand(program);
+registerTopicsCommands(program);
 devTooling?.register(program);
 
 try {

@@ -42,6 +42,10 @@ export const ENV_SCHEMA = z.object({
   REDIS_URL: redisUrl('Redis of the stack (redis://host:port); set STOREFRONT_LIMITER_REDIS_URL to it to share the storefront limit across worker instances'),
 
   KAFKA_CLIENT_ID: text('Kafka client id prefix', 'oms'),
+  KAFKA_CREATE_TOPICS: z
+    .enum(['auto', 'off'], { error: 'expected auto or off' })
+    .default('auto')
+    .describe('auto: a role creates the topics it uses when they are missing (the local stack); off: a missing topic stops it at start, and `oms topics apply` creates them with the operator\'s credentials (the image sets off)'),
   KAFKA_SSL: flag('Connect to Kafka over TLS'),
   KAFKA_SASL_MECHANISM: z
     .enum(['plain', 'scram-sha-256', 'scram-sha-512'], { error: 'expected plain, scram-sha-256 or scram-sha-512' })
@@ -278,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     kafka: {
       brokers: e.KAFKA_BROKERS?.split(','),
       clientId: e.KAFKA_CLIENT_ID,
+      createTopics: e.KAFKA_CREATE_TOPICS,
       ssl: e.KAFKA_SSL,
       sasl: e.KAFKA_SASL_MECHANISM ? { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME!, password: e.KAFKA_SASL_PASSWORD! } : undefined,
     },

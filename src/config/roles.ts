@@ -18,6 +18,7 @@ export const READ_BY: Record<keyof Env, readonly Role[]> = {
   TEMPORAL_ADDRESS: TEMPORAL,
   REDIS_URL: ['start'],
   KAFKA_CLIENT_ID: KAFKA,
+  KAFKA_CREATE_TOPICS: ['ingest', 'worker', 'gateway'],
   KAFKA_SSL: KAFKA,
   KAFKA_SASL_MECHANISM: KAFKA,
   KAFKA_SASL_USERNAME: KAFKA,

@@ -58,17 +58,41 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
  * producer turns into a fatal out-of-order sequence. So the wait is ours, and ends with a ListOffsets
  * (served by the leader itself) answering for every new topic.
  */
-export async function ensureTopics(admin: Admin, topics: string[], numPartitions: number): Promise<void> {
+/** A topic as the service needs it: its partitions, and the configs it is created with. */
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  configs?: Record<string, string>;
+}
+
+/**
+ * The topics a role uses, checked at start. `auto` creates the missing ones (the local stack);
+ * `off` (production, where a role's principal may not create topics) names them in one line.
+ */
+export async function ensureTopics(admin: Admin, topics: TopicSpec[], mode: 'auto' | 'off' = 'auto'): Promise<void> {
   const existing = new Set(await admin.listTopics());
-  const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
+  const missing = [...new Map(topics.map((topic) => [topic.name, topic])).values()].filter((topic) => !existing.has(topic.name));
   if (missing.length === 0) return;
-  await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions })), waitForLeaders: false });
+  if (mode === 'off') {
+    const names = missing.map((topic) => topic.name);
+    throw new Error(`KAFKA: topic ${names[0]} does not exist${names.length > 1 ? ` (nor ${names.slice(1).join(', ')})` : ''}, and KAFKA_CREATE_TOPICS is off: create the topics with \`oms topics apply\``);
+  }
+  await createTopics(admin, missing);
+}
+
+/** Creates topics with their configs, and waits until each has a leader and answers. */
+export async function createTopics(admin: Admin, topics: TopicSpec[]): Promise<void> {
+  await admin.createTopics({
+    topics: topics.map((topic) => ({ topic: topic.name, numPartitions: topic.partitions, configEntries: Object.entries(topic.configs ?? {}).map(([name, value]) => ({ name, value })) })),
+    waitForLeaders: false,
+  });
+  const names = topics.map((topic) => topic.name);
   await pRetry(
     async () => {
-      const { topics: described } = await admin.fetchTopicMetadata({ topics: missing });
+      const { topics: described } = await admin.fetchTopicMetadata({ topics: names });
       const leaderless = described.filter((topic) => topic.partitions.length === 0 || topic.partitions.some((p) => p.leader < 0));
       if (leaderless.length > 0) throw new Error(`no leader yet for ${leaderless.map((t) => t.name).join(', ')}`);
-      for (const topic of missing) await admin.fetchTopicOffsets(topic);
+      for (const name of names) await admin.fetchTopicOffsets(name);
     },
     { retries: 40, minTimeout: 100, maxTimeout: 500 },
   );

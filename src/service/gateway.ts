@@ -14,6 +14,7 @@ import { sendInSpan } from '../observability/trace-context.ts';
 import { tracing } from '../observability/tracing.ts';
 import { gatewayNeeds } from './gateway-needs.ts';
 import { createIdempotentProducer, createKafka, ensureTopics } from '../kafka/client.ts';
+import { plannedTopics } from './topic-plan.ts';
 import { connectRedis } from './redis.ts';
 
 export interface RunningGateway {
@@ -52,7 +53,7 @@ export async function startGateway(config: Config, logger: Logger, registry?: Re
     (async () => {
       await admin.connect();
       try {
-        await ensureTopics(admin, Object.values(topics), config.topics.partitions);
+        await ensureTopics(admin, plannedTopics(config, Object.values(topics)), config.kafka.createTopics);
       } finally {
         await admin.disconnect();
       }

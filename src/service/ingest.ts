@@ -13,6 +13,7 @@ import type { Producer } from 'kafkajs';
 import { createTemporalClient, temporalAnswers, temporalSettings } from '../temporal/factory.ts';
 import type { Registry } from 'prom-client';
 import { createIdempotentProducer, createKafka, ensureTopics, kafkaClientId, topicDepth } from '../kafka/client.ts';
+import { plannedTopics } from './topic-plan.ts';
 
 export const inboundTopics = (config: Config) => [config.topics.orderEvents, config.topics.paymentEvents, config.topics.supportCommands];
 
@@ -58,7 +59,7 @@ export async function startIngest(config: Config, logger: Logger, registry?: Reg
     (async () => {
       await admin.connect();
       try {
-        await ensureTopics(admin, [...topics, ...topics.map(dlqTopicFor)], config.topics.partitions);
+        await ensureTopics(admin, plannedTopics(config, [...topics, ...topics.map(dlqTopicFor)]), config.kafka.createTopics);
       } finally {
         await admin.disconnect();
       }

@@ -28,6 +28,7 @@ import { createTemporalClient, FAILURE_CONVERTER_PATH, temporalSettings } from '
 import { createTemporalWorker, createWorkerConnection } from '../temporal/worker-factory.ts';
 import { watchTemporal } from '../temporal/watch.ts';
 import { createIdempotentProducer, createKafka, ensureTopics } from '../kafka/client.ts';
+import { plannedTopics } from './topic-plan.ts';
 import { requireSearchAttribute } from '../temporal/search-attributes.ts';
 import { activityMetrics } from './activity-metrics.ts';
 import { watchTaskQueues } from './task-queue-watch.ts';
@@ -124,7 +125,7 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
     const kafka = createKafka(config, 'publisher', log);
     const admin = kafka.admin();
     await admin.connect();
-    await ensureTopics(admin, [config.topics.fulfillment, config.topics.orderStatus], config.topics.partitions).finally(() => admin.disconnect());
+    await ensureTopics(admin, plannedTopics(config, [config.topics.fulfillment, config.topics.orderStatus]), config.kafka.createTopics).finally(() => admin.disconnect());
     const producer = createIdempotentProducer(kafka);
     await producer.connect();
     closers.push(() => producer.disconnect());

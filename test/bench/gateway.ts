@@ -54,7 +54,7 @@ export async function gatewayAgainstBareProducer(bench: Bench, count: number, co
   const { env, config } = bench.service({}, { GATEWAY_PORT: port, GATEWAY_SECRETS: JSON.stringify({ commerce: [secret] }), GATEWAY_RATE_LIMIT_RPS: '1000000', LOG_LEVEL: 'warn' });
   const admin = bench.kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, [config.topics.orderEvents], config.topics.partitions).finally(() => admin.disconnect());
+  await ensureTopics(admin, [config.topics.orderEvents].map((name) => ({ name, partitions: config.topics.partitions }))).finally(() => admin.disconnect());
   const gatewayRole = startRole(['gateway'], env);
   const producer = createIdempotentProducer(bench.kafka);
   await producer.connect();

@@ -76,7 +76,7 @@ async function privateStack(progress: (line: string) => void): Promise<{ endpoin
 export async function produceBacklog(bench: Bench, config: Config, topic: string, records: { key: string; value: string }[]): Promise<void> {
   const admin = bench.kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, [config.topics.orderEvents, config.topics.paymentEvents, config.topics.supportCommands], config.topics.partitions).finally(() => admin.disconnect());
+  await ensureTopics(admin, [config.topics.orderEvents, config.topics.paymentEvents, config.topics.supportCommands].map((name) => ({ name, partitions: config.topics.partitions }))).finally(() => admin.disconnect());
   for (let at = 0; at < records.length; at += 2_000) {
     await bench.producer.send({ topic, messages: records.slice(at, at + 2_000) });
   }

@@ -88,7 +88,7 @@ test('--order and --type filters, and from-inclusive / to-exclusive edges, selec
   const topic = `${service.id}.edges`;
   const admin = service.kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, [topic], 1);
+  await ensureTopics(admin, [topic].map((name) => ({ name, partitions: 1 })));
   await admin.disconnect();
   const orderId = service.orderId('edges');
   const other = service.orderId('edges-other');

@@ -24,7 +24,7 @@ test('idle Kafka clients built by the service leave the request queues alone, an
   };
   try {
     await admin.connect();
-    await ensureTopics(admin, [topic], 1);
+    await ensureTopics(admin, [topic].map((name) => ({ name, partitions: 1 })));
     await producer.connect();
     // The idempotent producer allows one request in flight: the other 49 wait in the queue, and each must still be sent.
     const sent = await Promise.all(Array.from({ length: 50 }, (_, i) => producer.send({ topic, messages: [{ key: `k${i}`, value: String(i) }] })));

@@ -8,7 +8,7 @@ test('a keyed message produced to a fresh topic is consumed back with its key, v
   const topic = uniqueName('smoke.kafka');
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, [topic], 3);
+  await ensureTopics(admin, [topic].map((name) => ({ name, partitions: 3 })));
   expect((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions).toHaveLength(3);
 
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
