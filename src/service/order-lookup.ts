@@ -62,7 +62,7 @@ export function parseSince(text: string, now = Date.now()): number {
 
 const QUERY_DEADLINE_MS = 5_000;
 
-async function describe<T>(client: Client, workflowId: string, read: (handle: WorkflowHandle) => Promise<T>): Promise<{ view: WorkflowView; memo?: Record<string, unknown>; state?: T; problem?: string } | undefined> {
+async function describe<T>(client: Client, workflowId: string, read: (handle: WorkflowHandle, status: string) => Promise<T>): Promise<{ view: WorkflowView; memo?: Record<string, unknown>; state?: T; problem?: string } | undefined> {
   const handle = client.workflow.getHandle(workflowId);
   let description;
   try {
@@ -79,7 +79,7 @@ async function describe<T>(client: Client, workflowId: string, read: (handle: Wo
     ...(description.closeTime ? { closed: description.closeTime.toISOString() } : {}),
   };
   try {
-    const state = await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => read(handle));
+    const state = await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => read(handle, view.status));
     return { view, memo: description.memo, state };
   } catch (error) {
     return { view, memo: description.memo, problem: `its state could not be read: ${(error as Error).message}` };
@@ -87,12 +87,11 @@ async function describe<T>(client: Client, workflowId: string, read: (handle: Wo
 }
 
 /** The order's state: its query, or for a completed run whose query no worker answers, its result (the same status). */
-async function orderState(handle: WorkflowHandle): Promise<OrderStatus> {
+async function orderState(handle: WorkflowHandle, status: string): Promise<OrderStatus> {
   try {
     return await handle.query(orderStatusQuery);
   } catch (error) {
-    const { status } = await handle.describe();
-    if (status.name === 'COMPLETED') return (await handle.result()) as OrderStatus;
+    if (status === 'COMPLETED') return (await handle.result()) as OrderStatus;
     throw error;
   }
 }
