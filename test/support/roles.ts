@@ -1,4 +1,5 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect, vi } from 'vitest';
+import { describeTaskQueue } from '../../src/temporal/task-queue-health.ts';
 import { startRole, type RoleProcess } from './role-process.ts';
 import { startTestService, type TestService } from './service.ts';
 
@@ -17,6 +18,14 @@ export async function untilReady(role: RoleProcess, timeoutMs = 60_000): Promise
     if (performance.now() > deadline) throw new Error(`${role.args.join(' ')} not ready in ${timeoutMs} ms; output so far:\n${role.output().slice(-2_000)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Waits until `worker` polls the service's orders queue: it reached that server and namespace. */
+export async function untilPollingOrders(service: TestService, worker: RoleProcess): Promise<void> {
+  await vi.waitFor(async () => {
+    const { pollers } = await describeTaskQueue(service.temporal, service.config.taskQueues.orders, 'workflow', 60_000);
+    expect(pollers.some((identity) => identity.startsWith(`${worker.pid}@`))).toBe(true);
+  }, { timeout: 30_000, interval: 500 });
 }
 
 /** The roles a test file starts, on its service's settings, all SIGKILLed at the end whatever their state. */

@@ -1,9 +1,8 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import { describeTaskQueue } from '../../../src/temporal/task-queue-health.ts';
-import { startRole, untilReady } from '../../support/roles.ts';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startRole, untilPollingOrders, untilReady } from '../../support/roles.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 
 /**
@@ -28,10 +27,7 @@ test('a workflow worker connects through a TOML profile named by TEMPORAL_PROFIL
   try {
     await untilReady(worker, 90_000);
     // It polls the orders queue on that server and namespace: the profile's, not the default profile's.
-    await vi.waitFor(async () => {
-      const { pollers } = await describeTaskQueue(service.temporal, service.config.taskQueues.orders, 'workflow', 60_000);
-      expect(pollers.some((identity) => identity.startsWith(`${worker.pid}@`))).toBe(true);
-    }, { timeout: 30_000, interval: 500 });
+    await untilPollingOrders(service, worker);
     expect(worker.output()).not.toMatch(/deprecated/);
   } finally {
     await worker.kill('SIGTERM');

@@ -1,12 +1,11 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createCertificateAuthority, type CertifiedKey } from '../../../src/dev/secure/certificates.ts';
 import { startTlsTerminator, type TlsTerminator } from '../../../src/dev/secure/tls-terminator.ts';
-import { describeTaskQueue } from '../../../src/temporal/task-queue-health.ts';
 import { runOms } from '../../support/cli.ts';
-import { startRole, untilReady } from '../../support/roles.ts';
+import { startRole, untilPollingOrders, untilReady } from '../../support/roles.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 
 /**
@@ -54,10 +53,7 @@ async function readyWorker(env: Record<string, string>): Promise<string> {
   const worker = startRole(['worker', '--queues', 'workflows'], { ...service.env, ...env });
   try {
     await untilReady(worker, 90_000);
-    await vi.waitFor(async () => {
-      const { pollers } = await describeTaskQueue(service.temporal, service.config.taskQueues.orders, 'workflow', 60_000);
-      expect(pollers.some((identity) => identity.startsWith(`${worker.pid}@`))).toBe(true);
-    }, { timeout: 30_000, interval: 500 });
+    await untilPollingOrders(service, worker);
     return worker.output();
   } finally {
     await worker.kill('SIGTERM');
