@@ -4,7 +4,7 @@ import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { xz } from '@napi-rs/lzma';
+import xzDecompress from 'xz-decompress'; // a webpack bundle: Node sees no named exports
 import * as tar from 'tar';
 import yauzl from 'yauzl';
 import type { CachePaths } from './paths.ts';
@@ -151,9 +151,10 @@ function debData(archive: Buffer): Buffer {
 }
 
 async function unpackDeb(file: string, into: string, keep: string[] | undefined): Promise<void> {
-  const data = await xz.decompress(debData(await readFile(file)));
+  // WebAssembly, not a native addon: npm skips a platform binding whose engines exclude the Node running `npm ci`.
+  const data = new xzDecompress.XzReadableStream(new Blob([debData(await readFile(file))]).stream());
   const kept = (entry: string) => keep === undefined || keep.includes(entry.replace(/^\.\//, ''));
-  await pipeline(Readable.from([data]), tar.x({ cwd: into, filter: kept }));
+  await pipeline(Readable.fromWeb(data), tar.x({ cwd: into, filter: kept }));
 }
 
 /** Archives are unpacked into the folder; plain files (jars) are copied into its libs/ under their own names. */

@@ -1,5 +1,6 @@
 import { access, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import semver from 'semver';
 import { expect, test } from 'vitest';
 import { runOms } from '../../support/cli.ts';
 
@@ -47,4 +48,14 @@ test('the manual documents every oms command, and the quickstart commands exist'
   const ci = await readFile(path.join(root, '.ci/run'), 'utf8');
   expect(ci).toMatch(/^npm ci /m);
   expect(ci).toMatch(/npm test$/m);
+});
+
+test('`npm ci` on an older machine Node installs every platform binding: none in the lockfile excludes it by its engines', async () => {
+  // The README's `npm ci` runs on the machine's Node (Debian 12 ships 20), and npm silently skips an
+  // optional package whose engines exclude that Node, which broke a native unpacker once.
+  const lock = JSON.parse(await readFile(path.join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { optional?: boolean; engines?: { node?: string } }> };
+  const optional = Object.entries(lock.packages).filter(([, entry]) => entry.optional === true);
+  expect(optional.length).toBeGreaterThan(0);
+  const excluding = optional.filter(([, entry]) => entry.engines?.node !== undefined && !semver.satisfies('20.19.0', entry.engines.node)).map(([name, entry]) => `${name} (${entry.engines!.node})`);
+  expect(excluding).toEqual([]);
 });
