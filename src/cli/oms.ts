@@ -12,6 +12,7 @@ import { registerTailCommand } from './tail.ts';
 import { registerOrderCommand } from './order.ts';
 import { registerSloRulesCommand } from './slo-rules.ts';
 import { registerTopicsCommands } from './topics.ts';
+import { registerAclCommands } from './acl.ts';
 
 hideKnownKafkajsWarning();
 
@@ -37,6 +38,7 @@ registerTailCommand(program, devTooling);
 registerOrderCommand(program, devTooling);
 registerSloRulesCommand(program);
 registerTopicsCommands(program);
+registerAclCommands(program);
 devTooling?.register(program);
 
 try {

@@ -12,9 +12,12 @@ export function registerTopicsCommands(program: Command): void {
 
   topics
     .command('plan')
-    .description('Print every topic the service uses, with its partitions and configs, from the configuration (nothing is contacted)')
-    .action(async () => {
+    .description('Print every topic the service uses, with its partitions and configs, from the configuration (nothing is contacted); --format strimzi prints KafkaTopics')
+    .option('--format <format>', 'table or strimzi', 'table')
+    .action(async (options: { format: string }) => {
+      if (options.format !== 'table' && options.format !== 'strimzi') throw new Error(`--format: expected table or strimzi, got "${options.format}"`);
       const { topicPlan } = await import('../service/topic-plan.ts');
+      if (options.format === 'strimzi') return void process.stdout.write((await import('../service/strimzi-resources.ts')).strimziTopicsYaml(loadConfig()));
       const plan = topicPlan(loadConfig());
       const width = Math.max(...plan.map((topic) => topic.name.length));
       console.log(`${'TOPIC'.padEnd(width)}  PARTITIONS  CONFIGS`);

@@ -47,6 +47,7 @@ export const ENV_SCHEMA = z.object({
     .default('auto')
     .describe('auto: a role creates the topics it uses when they are missing (the local stack); off: a missing topic stops it at start, and `oms topics apply` creates them with the operator\'s credentials (the image sets off)'),
   KAFKA_SSL: flag('Connect to Kafka over TLS'),
+  KAFKA_SSL_CA_PATH: z.string().min(1).optional().describe("CA certificate (PEM) to trust the brokers' certificates with (default: the system's); setting it implies KAFKA_SSL"),
   KAFKA_SASL_MECHANISM: z
     .enum(['plain', 'scram-sha-256', 'scram-sha-512'], { error: 'expected plain, scram-sha-256 or scram-sha-512' })
     .optional()
@@ -283,7 +284,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       brokers: e.KAFKA_BROKERS?.split(','),
       clientId: e.KAFKA_CLIENT_ID,
       createTopics: e.KAFKA_CREATE_TOPICS,
-      ssl: e.KAFKA_SSL,
+      ssl: e.KAFKA_SSL || e.KAFKA_SSL_CA_PATH !== undefined,
+      sslCaPath: e.KAFKA_SSL_CA_PATH,
       sasl: e.KAFKA_SASL_MECHANISM ? { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME!, password: e.KAFKA_SASL_PASSWORD! } : undefined,
     },
     schemaRegistry: {

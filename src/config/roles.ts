@@ -20,6 +20,7 @@ export const READ_BY: Record<keyof Env, readonly Role[]> = {
   KAFKA_CLIENT_ID: KAFKA,
   KAFKA_CREATE_TOPICS: ['ingest', 'worker', 'gateway'],
   KAFKA_SSL: KAFKA,
+  KAFKA_SSL_CA_PATH: KAFKA,
   KAFKA_SASL_MECHANISM: KAFKA,
   KAFKA_SASL_USERNAME: KAFKA,
   KAFKA_SASL_PASSWORD: KAFKA,

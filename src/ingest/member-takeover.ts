@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { privateCluster } from '../kafka/private-cluster.ts';
 import type { Logger } from '../observability/logger.ts';
 
 /**
@@ -41,22 +42,4 @@ export async function takeOverEarlierIncarnations(kafka: Kafka, groupId: string,
     await cluster.disconnect();
   }
   return stale;
-}
-
-interface PrivateCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  findGroupCoordinator(request: { groupId: string }): Promise<{ leaveGroup(request: { groupId: string; memberId: string }): Promise<unknown> }>;
-}
-
-/**
- * kafkajs builds its cluster connections through a factory it keeps under a private symbol and
- * exposes no LeaveGroup for another member; this is the one place we reach for it. kafkajs 2.2.4 is
- * its final release, pinned by the lock file, so the internals cannot move under us.
- */
-function privateCluster(kafka: Kafka): PrivateCluster {
-  const factory = Object.getOwnPropertySymbols(kafka).find((symbol) => symbol.description === 'private:Kafka:createCluster');
-  if (!factory) throw new Error('kafkajs has no private cluster factory: member takeover needs kafkajs 2.2.x');
-  const create = (kafka as unknown as Record<symbol, (options: object) => PrivateCluster>)[factory]!;
-  return create({ allowAutoTopicCreation: false });
 }

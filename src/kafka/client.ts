@@ -1,5 +1,6 @@
 import { Kafka, logLevel, Partitioners, type Admin, type KafkaConfig, type KafkaMessage, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import './request-queue-patch.ts';
+import { kafkaTls } from './access.ts';
 import pRetry from 'p-retry';
 import { required, type Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -24,7 +25,7 @@ export function createKafka(config: Config, role: string, logger: Logger, timing
   return new Kafka({
     clientId: kafkaClientId(config, role),
     brokers: required(config.kafka.brokers, 'KAFKA_BROKERS'),
-    ssl: config.kafka.ssl,
+    ssl: kafkaTls(config),
     ...(config.kafka.sasl ? { sasl: config.kafka.sasl as SASLOptions } : {}),
     // kafkajs's default backoff grows to 30 s between attempts, so after a broker restart a client could
     // sleep for seconds while the broker already answers. Retry at least once a second instead, and

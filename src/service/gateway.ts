@@ -13,8 +13,8 @@ import { createGatewayMetrics } from '../observability/metrics.ts';
 import { sendInSpan } from '../observability/trace-context.ts';
 import { tracing } from '../observability/tracing.ts';
 import { gatewayNeeds } from './gateway-needs.ts';
-import { createIdempotentProducer, createKafka, ensureTopics } from '../kafka/client.ts';
-import { plannedTopics } from './topic-plan.ts';
+import { createIdempotentProducer, createKafka } from '../kafka/client.ts';
+import { prepareKafka } from './kafka-start.ts';
 import { connectRedis } from './redis.ts';
 
 export interface RunningGateway {
@@ -47,18 +47,8 @@ export async function startGateway(config: Config, logger: Logger, registry?: Re
   const kafka = createKafka(config, 'gateway', log, { retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 }, requestTimeout: Math.max(500, timeoutMs - 1_000) });
   const topics = Object.fromEntries(SOURCE_NAMES.map((name) => [name, WEBHOOK_SOURCES[name].topic(config)])) as Record<SourceName, string>;
   const producer = createIdempotentProducer(kafka);
-  const admin = kafka.admin();
-  await Promise.all([
-    producer.connect(),
-    (async () => {
-      await admin.connect();
-      try {
-        await ensureTopics(admin, plannedTopics(config, Object.values(topics)), config.kafka.createTopics);
-      } finally {
-        await admin.disconnect();
-      }
-    })(),
-  ]);
+  await prepareKafka(kafka, config, 'gateway', Object.values(topics));
+  await producer.connect();
 
   const publish = async (topic: string, record: GatewayRecord) => {
     // W3C `traceparent` beside the event's own headers; a CloudEvents `traceparent` extension (ce_traceparent) is the sender's, kept as sent.

@@ -12,8 +12,8 @@ import type { Client } from '@temporalio/client';
 import type { Producer } from 'kafkajs';
 import { createTemporalClient, temporalAnswers, temporalSettings } from '../temporal/factory.ts';
 import type { Registry } from 'prom-client';
-import { createIdempotentProducer, createKafka, ensureTopics, kafkaClientId, topicDepth } from '../kafka/client.ts';
-import { plannedTopics } from './topic-plan.ts';
+import { createIdempotentProducer, createKafka, kafkaClientId, topicDepth } from '../kafka/client.ts';
+import { prepareKafka } from './kafka-start.ts';
 
 export const inboundTopics = (config: Config) => [config.topics.orderEvents, config.topics.paymentEvents, config.topics.supportCommands];
 
@@ -50,19 +50,12 @@ export async function startIngest(config: Config, logger: Logger, registry?: Reg
 
   const clientId = kafkaClientId(config, role);
   const producer = createIdempotentProducer(kafka);
-  const admin = kafka.admin();
   // Independent steps side by side: a restarted ingest is back in its group sooner.
   const [temporal] = await Promise.all([
     createTemporalClient(temporalSettings(config), { sdkRetries: false }),
-    producer.connect(),
-    takeOverEarlierIncarnations(kafka, config.ingest.groupId, clientId, log),
     (async () => {
-      await admin.connect();
-      try {
-        await ensureTopics(admin, plannedTopics(config, [...topics, ...topics.map(dlqTopicFor)]), config.kafka.createTopics);
-      } finally {
-        await admin.disconnect();
-      }
+      await prepareKafka(kafka, config, 'ingest', [...topics, ...topics.map(dlqTopicFor)]);
+      await Promise.all([producer.connect(), takeOverEarlierIncarnations(kafka, config.ingest.groupId, clientId, log)]);
     })(),
   ]);
   const metrics = createIngestMetrics(registry);

@@ -27,8 +27,8 @@ import type { Registry } from 'prom-client';
 import { createTemporalClient, FAILURE_CONVERTER_PATH, temporalSettings } from '../temporal/factory.ts';
 import { createTemporalWorker, createWorkerConnection } from '../temporal/worker-factory.ts';
 import { watchTemporal } from '../temporal/watch.ts';
-import { createIdempotentProducer, createKafka, ensureTopics } from '../kafka/client.ts';
-import { plannedTopics } from './topic-plan.ts';
+import { createIdempotentProducer, createKafka } from '../kafka/client.ts';
+import { prepareKafka } from './kafka-start.ts';
 import { requireSearchAttribute } from '../temporal/search-attributes.ts';
 import { activityMetrics } from './activity-metrics.ts';
 import { watchTaskQueues } from './task-queue-watch.ts';
@@ -123,9 +123,7 @@ export async function startWorkers(config: Config, logger: Logger, groups: Worke
   }
   if (groups.includes('fulfillment')) {
     const kafka = createKafka(config, 'publisher', log);
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, plannedTopics(config, [config.topics.fulfillment, config.topics.orderStatus]), config.kafka.createTopics).finally(() => admin.disconnect());
+    await prepareKafka(kafka, config, 'worker', [config.topics.fulfillment, config.topics.orderStatus]);
     const producer = createIdempotentProducer(kafka);
     await producer.connect();
     closers.push(() => producer.disconnect());

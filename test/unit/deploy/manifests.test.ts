@@ -1,4 +1,4 @@
-import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { ConfigMap, Namespace, Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
@@ -16,6 +16,7 @@ import { loadConfig, requireAll, type Config, type Env } from '../../../src/conf
 import { newSourceSecretsJson } from '../../../src/gateway/secrets.ts';
 import { createGatewayMetrics, createIngestMetrics, createOrderMetrics, createTaskQueueMetrics, createWorkerMetrics } from '../../../src/observability/metrics.ts';
 import { sloRulesYaml } from '../../../src/observability/slo-rules.ts';
+import { strimziKafkaTopics, strimziKafkaUsers, strimziTopicsYaml, strimziUsersYaml } from '../../../src/service/strimzi-resources.ts';
 import { gatewayNeeds } from '../../../src/service/gateway-needs.ts';
 import { ingestNeeds } from '../../../src/service/ingest-needs.ts';
 import { parseWorkerGroups, WORKER_GROUPS, workerNeeds } from '../../../src/service/worker-groups.ts';
@@ -68,7 +69,17 @@ const MODELS: Record<string, (object: K8sObject) => { validate(): void }> = {
   'policy/v1/PodDisruptionBudget': (object) => new PodDisruptionBudget(object),
   'networking.k8s.io/v1/NetworkPolicy': (object) => new NetworkPolicy(object),
   'keda.sh/v1alpha1/ScaledObject': (object) => new ScaledObject(object),
+  'keda.sh/v1alpha1/TriggerAuthentication': (object) => new TriggerAuthentication(object as never),
+  // No Strimzi models on npm: each must be exactly what the access and topic plans generate.
+  'kafka.strimzi.io/v1beta2/KafkaUser': (object) => ({ validate: () => expect(strip(object)).toEqual(generated(strimziKafkaUsers, object)) }),
+  'kafka.strimzi.io/v1beta2/KafkaTopic': (object) => ({ validate: () => expect(strip(object)).toEqual(generated(strimziKafkaTopics, object)) }),
   'monitoring.coreos.com/v1/PrometheusRule': (object) => new PrometheusRule(object as never),
+};
+
+const strip = (object: K8sObject) => ({ ...object, metadata: { ...object.metadata, namespace: undefined } });
+const generated = (plan: (config: Config) => object[], object: K8sObject) => {
+  const found = (plan(loadConfig({})) as K8sObject[]).find((candidate) => candidate.metadata.name === object.metadata.name);
+  return found ? { ...found, metadata: { ...found.metadata, namespace: undefined } } : `no generated ${object.kind} ${object.metadata.name}`;
 };
 
 /** Every metric name the roles register, to hold the alerts and the dashboard to. */
@@ -207,5 +218,20 @@ describe.each(['local', 'production'])('deploy/overlays/%s', (overlay) => {
 
   test('deploy/base/slo-alerts.yaml is what `oms slo-rules` prints at the default SLO settings', async () => {
     expect(await readFile(path.join(root, 'deploy/base/slo-alerts.yaml'), 'utf8')).toBe(sloRulesYaml(loadConfig({}).slo));
+  });
+
+  test('the Strimzi component is what `oms acl plan` and `oms topics plan` print (--format strimzi), and wires each Kafka role to its own user', async () => {
+    const component = path.join(root, 'deploy/components/strimzi');
+    expect(await readFile(path.join(component, 'kafka-users.yaml'), 'utf8')).toBe(strimziUsersYaml(loadConfig({})));
+    expect(await readFile(path.join(component, 'kafka-topics.yaml'), 'utf8')).toBe(strimziTopicsYaml(loadConfig({})));
+    if (overlay !== 'production') return;
+    const objects = await render(overlay);
+    expect(objects.filter((object) => object.kind === 'KafkaUser').map((object) => object.metadata.name).sort()).toEqual(['oms-gateway', 'oms-ingest', 'oms-operator', 'oms-worker']);
+    const users = Object.fromEntries(
+      objects
+        .filter((object) => object.kind === 'Deployment')
+        .map((object) => [object.metadata.name, (object.spec.template.spec.containers[0]!.env ?? []).find((entry) => entry.name === 'KAFKA_SASL_USERNAME')?.value]),
+    );
+    expect(users).toMatchObject({ 'oms-ingest': 'oms-ingest', 'oms-gateway': 'oms-gateway', 'oms-worker-fulfillment': 'oms-worker', 'oms-worker-workflows': undefined });
   });
 });

@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Kafka } from 'kafkajs';
+import type { Config } from '../config/config.ts';
+import { privateCluster } from './private-cluster.ts';
+
+/** A resource a role must be allowed to use, and what it does with it (the first operation names it in errors). */
+export interface ResourceNeed {
+  resource: 'topic' | 'group';
+  name: string;
+  pattern: 'literal' | 'prefixed';
+  operations: readonly string[];
+}
+
+/** The principal the broker sees: the SASL user, or ANONYMOUS on a listener without authentication. */
+export const kafkaPrincipal = (config: Config) => `User:${config.kafka.sasl?.username ?? 'ANONYMOUS'}`;
+
+export class KafkaAccessError extends Error {
+  override name = 'KafkaAccessError';
+}
+
+/** The TLS options kafkajs is given: the configured CA, or the system's trust. */
+export function kafkaTls(config: Config): boolean | tls.ConnectionOptions {
+  if (!config.kafka.ssl) return false;
+  if (config.kafka.sslCaPath === undefined) return true;
+  try {
+    return { ca: [readFileSync(config.kafka.sslCaPath, 'utf8')] };
+  } catch (error) {
+    throw new KafkaAccessError(`KAFKA_SSL_CA_PATH: cannot read ${config.kafka.sslCaPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
+
+const UNTRUSTED = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_SIGNATURE_FAILURE']);
+
+const untrustedLine = (broker: string, code: string) =>
+  `KAFKA: the certificate of broker ${broker} is not trusted (${code}): set KAFKA_SSL_CA_PATH to the CA that signed it${code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? ', and connect by a name the certificate holds' : ''}`;
+
+/**
+ * One TLS handshake with the first broker before kafkajs connects: kafkajs treats a refused
+ * certificate as a connection error and retries it, though no retry can fix it. A broker that is
+ * down is left to kafkajs's retries.
+ */
+export async function checkBrokerTrust(config: Config): Promise<void> {
+  const options = kafkaTls(config);
+  if (options === false) return;
+  const broker = config.kafka.brokers?.[0];
+  if (broker === undefined) return;
+  const [host, port] = [broker.slice(0, broker.lastIndexOf(':')), Number(broker.slice(broker.lastIndexOf(':') + 1))];
+  const code = await new Promise<string | undefined>((resolve) => {
+    const socket = tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ...(options === true ? {} : options) });
+    socket.setTimeout(5_000, () => (socket.destroy(), resolve(undefined)));
+    socket.once('secureConnect', () => (socket.end(), resolve(undefined)));
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code));
+  });
+  if (code !== undefined && UNTRUSTED.has(code)) throw new KafkaAccessError(untrustedLine(broker, code));
+}
+
+const protocolType = (error: unknown) => (error as { type?: string }).type;
+
+/**
+ * Asks the broker, one request per resource, whether the role's principal may use what it needs:
+ * FindCoordinator for a group, Metadata for a topic. Either answers an authorization error at once,
+ * where kafkajs's own calls retry or hide it. Kafka's authorizer lets a principal describe a resource
+ * it may read or write, so a refusal here means the first operation needed is refused too. A topic
+ * that doesn't exist yet passes (ensureTopics deals with it); prefixed grants have no name to ask about.
+ */
+export async function checkKafkaAccess(kafka: Kafka, principal: string, needs: readonly ResourceNeed[]): Promise<void> {
+  const cluster = privateCluster(kafka);
+  await cluster.connect();
+  try {
+    const broker = await cluster.findControllerBroker();
+    for (const need of needs.filter((candidate) => candidate.pattern === 'literal')) {
+      const refused = `KAFKA: ${principal} may not ${need.operations[0]} ${need.resource} ${need.name}`;
+      try {
+        if (need.resource === 'group') await broker.findGroupCoordinator({ groupId: need.name, coordinatorType: 0 });
+        else await broker.metadata([need.name]);
+      } catch (error) {
+        const type = protocolType(error);
+        if (type === 'GROUP_AUTHORIZATION_FAILED' || type === 'TOPIC_AUTHORIZATION_FAILED') throw new KafkaAccessError(refused);
+        if (type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'COORDINATOR_NOT_AVAILABLE' || type === 'GROUP_COORDINATOR_NOT_AVAILABLE') continue;
+        throw error;
+      }
+    }
+  } finally {
+    await cluster.disconnect();
+  }
+}
+
+/** kafkajs's errors at start, as one line that says what to fix; anything else unchanged. */
+export function explainKafkaFailure(error: unknown, config: Config): unknown {
+  if (error instanceof KafkaAccessError) return error;
+  const name = (error as Error | undefined)?.name;
+  if (name === 'KafkaJSSASLAuthenticationError') {
+    return new KafkaAccessError(`KAFKA: ${kafkaPrincipal(config)} could not log in (SASL ${config.kafka.sasl?.mechanism.toUpperCase()}): check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`);
+  }
+  for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
+    const code = (cause as { code?: string }).code;
+    if (code !== undefined && UNTRUSTED.has(code)) return new KafkaAccessError(untrustedLine(config.kafka.brokers?.[0] ?? '?', code));
+    const type = protocolType(cause);
+    if (type === 'TOPIC_AUTHORIZATION_FAILED' || type === 'GROUP_AUTHORIZATION_FAILED' || type === 'CLUSTER_AUTHORIZATION_FAILED') {
+      return new KafkaAccessError(`KAFKA: ${kafkaPrincipal(config)} was refused: ${type} (${(cause as Error).message}); see \`oms acl plan\` for what each role needs`);
+    }
+  }
+  return error;
+}
