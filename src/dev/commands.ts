@@ -43,9 +43,16 @@ function registerStackCommands(program: Command): void {
     .command('up')
     .description('Start the stack over its kept data (or reuse what is running), wait until healthy, print endpoints as env lines')
     .option('--docker', 'use docker compose with docker-compose.yml instead of native processes')
-    .action(async (options: { docker?: boolean }) => {
-      const endpoints = options.docker ? await composeUp() : (await nativeUp({ progress })).endpoints;
-      console.log(endpointsToEnvLines(endpoints).join('\n'));
+    .option('--secure', 'also run the secured stack: Kafka over SASL_SSL with a SCRAM user and ACLs per role, Temporal behind mTLS, the registry behind basic auth (native only)')
+    .action(async (options: { docker?: boolean; secure?: boolean }) => {
+      if (options.docker && options.secure) throw new Error('--secure runs native processes only; drop --docker');
+      if (options.docker) return void console.log(endpointsToEnvLines(await composeUp()).join('\n'));
+      const up = await nativeUp({ progress, secure: options.secure });
+      console.log(endpointsToEnvLines(up.endpoints).join('\n'));
+      if (up.secure) {
+        progress(`secured: Kafka ${up.secure.kafkaBrokers} (SASL_SSL), Temporal ${up.secure.temporalAddress} (mTLS), registry ${up.secure.schemaRegistryUrl} (basic auth)`);
+        for (const [role, file] of Object.entries(up.secure.envFiles)) progress(`  ${role.padEnd(8)} set -a; . ${file}; set +a`);
+      }
     });
 
   dev

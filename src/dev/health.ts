@@ -1,6 +1,6 @@
 import { Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import type { StackEndpoints } from './endpoints.ts';
 
 /**
@@ -10,11 +10,12 @@ import type { StackEndpoints } from './endpoints.ts';
  */
 export type HealthCheck = () => Promise<boolean>;
 
-export function kafkaHealth(brokers: string): HealthCheck {
+export function kafkaHealth(brokers: string, security: Pick<KafkaConfig, 'ssl' | 'sasl'> = {}): HealthCheck {
   return async () => {
     const admin = new Kafka({
       clientId: 'oms-health',
       brokers: brokers.split(','),
+      ...security,
       connectionTimeout: 1_000,
       requestTimeout: 2_000,
       retry: { retries: 0 },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { Kafka } from 'kafkajs';
+import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import type { Config } from '../config/config.ts';
 import { privateCluster } from './private-cluster.ts';
 
@@ -69,6 +69,7 @@ export async function checkKafkaAccess(kafka: Kafka, principal: string, needs: r
   const cluster = privateCluster(kafka);
   await cluster.connect();
   try {
+    await cluster.refreshMetadata();
     const broker = await cluster.findControllerBroker();
     for (const need of needs.filter((candidate) => candidate.pattern === 'literal')) {
       const refused = `KAFKA: ${principal} may not ${need.operations[0]} ${need.resource} ${need.name}`;
@@ -103,4 +104,22 @@ export function explainKafkaFailure(error: unknown, config: Config): unknown {
     }
   }
   return error;
+}
+
+/** Grants `needs` to `principal` (an admin's client: the secured local stack's set-up). */
+export async function grantAccess(admin: Admin, principal: string, needs: readonly ResourceNeed[]): Promise<void> {
+  const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
+  await admin.createAcls({
+    acl: needs.flatMap((need) =>
+      need.operations.map((operation) => ({
+        resourceType: need.resource === 'topic' ? AclResourceTypes.TOPIC : AclResourceTypes.GROUP,
+        resourceName: need.name,
+        resourcePatternType: need.pattern === 'prefixed' ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
+        principal,
+        host: '*',
+        operation: AclOperationTypes[operation as keyof typeof AclOperationTypes],
+        permissionType: AclPermissionTypes.ALLOW,
+      })),
+    ),
+  });
 }

@@ -10,6 +10,7 @@ export interface PrivateBroker {
 export interface PrivateCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
+  refreshMetadata(): Promise<void>;
   findControllerBroker(): Promise<PrivateBroker>;
   findGroupCoordinator(request: { groupId: string }): Promise<PrivateBroker>;
 }

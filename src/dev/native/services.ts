@@ -13,7 +13,7 @@ import type { SpawnSpec } from './process.ts';
 
 const KAFKA_LOG4J = path.join(repoRoot, 'src/dev/native/log4j2.properties');
 
-export const SERVICE_NAMES = ['kafka', 'schema-registry', 'temporal', 'redis', 'zipkin'] as const;
+export const SERVICE_NAMES = ['kafka', 'schema-registry', 'temporal', 'redis', 'zipkin', 'kafka-secure', 'secure-front'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 function portFromEnv(variable: string, fallback: number): number {
@@ -37,6 +37,11 @@ export function nativePorts() {
     temporalUi: portFromEnv('OMS_DEV_TEMPORAL_UI_PORT', 8233),
     redis: portFromEnv('OMS_DEV_REDIS_PORT', 6379),
     zipkin: portFromEnv('OMS_DEV_ZIPKIN_PORT', 9411),
+    // The secured stack (`oms dev up --secure`): Kafka over SASL_SSL, Temporal over mTLS, the registry with basic auth.
+    kafkaSecure: portFromEnv('OMS_DEV_KAFKA_SECURE_PORT', 9094),
+    kafkaSecureController: portFromEnv('OMS_DEV_KAFKA_SECURE_CONTROLLER_PORT', 9095),
+    temporalTls: portFromEnv('OMS_DEV_TEMPORAL_TLS_PORT', 7234),
+    registryAuth: portFromEnv('OMS_DEV_SCHEMA_REGISTRY_AUTH_PORT', 8082),
     // Not a stack service: `oms start` runs the codec server there, and the Temporal UI is told so.
     codecServer: portFromEnv('OMS_DEV_CODEC_SERVER_PORT', 8234),
   };

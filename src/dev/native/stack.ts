@@ -9,7 +9,9 @@ import { ensureDevKeyRing } from '../dev-keys.ts';
 import { findJava, requireRedisServer, requireTemporal } from './prerequisites.ts';
 import { filesFor, installToolchain, toolBinary, toolHome, ToolchainError } from './toolchain.ts';
 import { isAlive, logTail, spawnDetached, stopOwned, type OwnedProcess } from './process.ts';
-import { nativeEndpoints, nativePorts, nativeServices, SERVICE_NAMES, type NativeService, type ServiceName, type Tools } from './services.ts';
+import { nativeEndpoints, nativePorts, nativeServices, SERVICE_NAMES, type NativeService, type ServiceContext, type ServiceName, type Tools } from './services.ts';
+import { bootstrapSecureStack, type SecureStack } from '../secure/secure-stack.ts';
+import { secureServices } from '../secure/secure-services.ts';
 
 /** What `up` recorded about the processes it started: the only processes `down` will ever signal. */
 interface StackState {
@@ -41,6 +43,8 @@ function portAnswers(port: number): Promise<boolean> {
 
 export interface UpResult {
   endpoints: StackEndpoints;
+  /** With `secure`: the secured endpoints, and each role's environment for them. */
+  secure?: SecureStack;
   /** Services this call started; the test harness stops exactly these at teardown. */
   started: ServiceName[];
   /** Services a previous `up` started that were still running and healthy. */
@@ -123,20 +127,17 @@ export async function nativeInstall(options: { progress?: Progress; paths?: Cach
   return resolveTools(paths, progress);
 }
 
-export async function nativeUp(options: { progress?: Progress; paths?: CachePaths } = {}): Promise<UpResult> {
-  const progress = options.progress ?? (() => undefined);
-  const paths = options.paths ?? cachePaths();
-  mkdirSync(paths.logs, { recursive: true });
-  mkdirSync(paths.run, { recursive: true });
-  const ports = nativePorts();
-  const endpoints = nativeEndpoints(ports, paths);
-  ensureDevKeyRing(endpoints.temporalKeysFile);
-  const tools = await resolveTools(paths, progress);
+/** The plain services, and the secured ones (in front of the plain ones) when asked for or already running: a restart or a status must see them. */
+function servicesOf(ctx: ServiceContext, state: StackState, secure = false): NativeService[] {
+  const withSecure = secure || state.services['kafka-secure'] !== undefined || state.services['secure-front'] !== undefined;
+  return [...nativeServices(ctx), ...(withSecure ? secureServices(ctx, nativeEndpoints(ctx.ports, ctx.paths)) : [])];
+}
+
+/** Starts each service that isn't running (reusing those a previous `up` left healthy); all or nothing for what it starts. */
+async function startOrReuse(services: NativeService[], paths: CachePaths, progress: Progress): Promise<Pick<UpResult, 'started' | 'reused'>> {
   const state = readState(paths);
-  const services = nativeServices({ paths, ports, tools });
   const started: ServiceName[] = [];
   const reused: ServiceName[] = [];
-
   const outcomes = await Promise.allSettled(
     services.map(async (service) => {
       const previous = state.services[service.name];
@@ -158,8 +159,38 @@ export async function nativeUp(options: { progress?: Progress; paths?: CachePath
     await nativeDown({ paths, only: services.map((service) => service.name).filter((name) => !reused.includes(name)) });
     throw new Error(failures.map((failure) => failure.message).join('\n'));
   }
+  return { started, reused };
+}
+
+export async function nativeUp(options: { progress?: Progress; paths?: CachePaths; secure?: boolean } = {}): Promise<UpResult> {
+  const progress = options.progress ?? (() => undefined);
+  const paths = options.paths ?? cachePaths();
+  mkdirSync(paths.logs, { recursive: true });
+  mkdirSync(paths.run, { recursive: true });
+  const ports = nativePorts();
+  const endpoints = nativeEndpoints(ports, paths);
+  ensureDevKeyRing(endpoints.temporalKeysFile);
+  const tools = await resolveTools(paths, progress);
+  const { started, reused } = await startOrReuse(servicesOf({ paths, ports, tools }, readState(paths), options.secure), paths, progress);
   await setGlobalCompatibility(endpoints.schemaRegistryUrl);
-  return { endpoints, started, reused };
+  const secure = options.secure ? await bootstrapSecureStack(paths, ports, progress) : undefined;
+  return { endpoints, started, reused, ...(secure ? { secure } : {}) };
+}
+
+/**
+ * Only the secured services, in front of the stack at `upstream` however it runs (native, Docker, or
+ * named by the environment), with topics and ACLs for the configuration `configEnv` describes: what
+ * the secured-stack tests use beside the suite's shared stack.
+ */
+export async function secureUp(options: { upstream: StackEndpoints; configEnv?: Record<string, string>; createTopics?: boolean; progress?: Progress; paths?: CachePaths }): Promise<UpResult & { secure: SecureStack }> {
+  const progress = options.progress ?? (() => undefined);
+  const paths = options.paths ?? cachePaths();
+  mkdirSync(paths.logs, { recursive: true });
+  const ports = nativePorts();
+  const tools = await resolveTools(paths, progress);
+  const { started, reused } = await startOrReuse(secureServices({ paths, ports, tools }, options.upstream), paths, progress);
+  const secure = await bootstrapSecureStack(paths, ports, progress, { configEnv: options.configEnv, createTopics: options.createTopics });
+  return { endpoints: options.upstream, started, reused, secure };
 }
 
 /**
@@ -169,7 +200,7 @@ export async function nativeUp(options: { progress?: Progress; paths?: CachePath
 export async function nativeRestart(name: ServiceName, options: { progress?: Progress; paths?: CachePaths } = {}): Promise<void> {
   const progress = options.progress ?? (() => undefined);
   const paths = options.paths ?? cachePaths();
-  const service = nativeServices({ paths, ports: nativePorts(), tools: await resolveTools(paths, progress) }).find((candidate) => candidate.name === name);
+  const service = servicesOf({ paths, ports: nativePorts(), tools: await resolveTools(paths, progress) }, readState(paths)).find((candidate) => candidate.name === name);
   if (!service) throw new Error(`unknown service ${name}; expected one of ${SERVICE_NAMES.join(', ')}`);
   await nativeDown({ paths, only: [name], progress });
   const state = readState(paths);
@@ -232,7 +263,7 @@ export async function nativeStatus(options: { paths?: CachePaths } = {}): Promis
   // Status starts nothing: the tools are not looked for.
   const tools: Tools = { java: 'java', redisServer: 'redis-server', temporal: 'temporal', kafkaLibs: '', apicurioHome: '', zipkinJar: '' };
   const services = await Promise.all(
-    nativeServices({ paths, ports, tools }).map(async (service): Promise<ServiceStatus> => {
+    servicesOf({ paths, ports, tools }, state).map(async (service): Promise<ServiceStatus> => {
       const owned = state.services[service.name];
       const logFile = paths.service(service.name).log;
       const data = service.dataPath ? { path: service.dataPath, bytes: await diskUsage(service.dataPath) } : undefined;
