@@ -32,7 +32,8 @@ test('a queue with no poller: orphaned in the workflows worker\'s metrics, then 
 
   const orphanedMetric = new RegExp(`^oms_task_queue_orphaned\\{task_queue="${storefrontQueue}",type="activity"\\} 1$`, 'm');
   await vi.waitFor(async () => expect(await (await fetch(`${workflows.base}/metrics`)).text()).toMatch(orphanedMetric), { timeout: 60_000, interval: 500 });
-  expect(workflows.output()).toMatch(/task queue orphaned/);
+  // The log line is written asynchronously (pino), after the metric is set: wait for it too.
+  await vi.waitFor(() => expect(workflows.output()).toMatch(/task queue orphaned/), { timeout: 10_000, interval: 100 });
   await vi.waitFor(async () => expect(await ingest.counter('oms_ingest_dlq_depth')).toBe(1), { timeout: 30_000, interval: 500 });
 
   // Before the default threshold: work waits, nobody polls, not yet orphaned.
