@@ -41,11 +41,22 @@ registerTopicsCommands(program);
 registerAclCommands(program);
 devTooling?.register(program);
 
+/** An operator command's kafkajs error (a refused login, an untrusted broker, a missing ACL) as the roles explain it at start. */
+async function explainedKafkaFailure(error: unknown): Promise<unknown> {
+  if (!(error as Error | undefined)?.name?.startsWith('KafkaJS')) return error;
+  try {
+    const [{ explainKafkaFailure }, { loadConfig }] = await Promise.all([import('../kafka/access.ts'), import('../config/config.ts')]);
+    return explainKafkaFailure(error, loadConfig());
+  } catch {
+    return error;
+  }
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  // One clear line for the user; the stack is noise for a failed command.
-  console.error(`oms: ${(error as Error).message}`);
+  // One clear line for the user; the stack is noise for a failed command. A Kafka refusal says what to fix.
+  console.error(`oms: ${((await explainedKafkaFailure(error)) as Error).message}`);
   // Whatever the failed command left open (a client, a timer) must not keep the process alive.
   process.exit(1);
 }

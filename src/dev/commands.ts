@@ -9,7 +9,9 @@ import { composeDown, composeReset, composeStatus, composeUp } from './docker/co
 import { endpointsToEnvLines } from './endpoints.ts';
 import { localEnv, startLocalDependencies, startStandins } from './local.ts';
 import { nativeDown, nativeInstall, nativeReset, nativeRestart, nativeStatus, nativeUp } from './native/stack.ts';
-import { SERVICE_NAMES, type ServiceName } from './native/services.ts';
+import { SECURE_SERVICE_NAMES, SERVICE_NAMES, type ServiceName } from './native/services.ts';
+
+const ALL_SERVICES: readonly string[] = [...SERVICE_NAMES, ...SECURE_SERVICE_NAMES];
 import { registerSchemaCommands } from './schemas-command.ts';
 
 /** Progress goes to stderr so that stdout carries only the endpoint lines: `eval "$(oms dev up)"` works. */
@@ -67,10 +69,10 @@ function registerStackCommands(program: Command): void {
 
   dev
     .command('restart')
-    .argument('<service>', SERVICE_NAMES.join(', '))
+    .argument('<service>', ALL_SERVICES.join(', '))
     .description('Stop one service of the stack (if running) and start it again over its kept data')
     .action(async (service: string) => {
-      if (!(SERVICE_NAMES as readonly string[]).includes(service)) throw new Error(`unknown service ${service}; expected one of ${SERVICE_NAMES.join(', ')}`);
+      if (!ALL_SERVICES.includes(service)) throw new Error(`unknown service ${service}; expected one of ${ALL_SERVICES.join(', ')}`);
       await nativeRestart(service as ServiceName, { progress });
     });
 

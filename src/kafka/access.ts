@@ -95,6 +95,9 @@ export function explainKafkaFailure(error: unknown, config: Config): unknown {
   if (name === 'KafkaJSSASLAuthenticationError') {
     return new KafkaAccessError(`KAFKA: ${kafkaPrincipal(config)} could not log in (SASL ${config.kafka.sasl?.mechanism.toUpperCase()}): check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`);
   }
+  // createTopics fails with an aggregate of one error per topic.
+  const refusedTopic = ((error as { errors?: unknown[] }).errors ?? []).find((entry) => (entry as Error).name === 'KafkaJSCreateTopicError' && protocolType(entry) === 'TOPIC_AUTHORIZATION_FAILED') as { topic?: string } | undefined;
+  if (refusedTopic) return new KafkaAccessError(`KAFKA: ${kafkaPrincipal(config)} may not CREATE topic ${refusedTopic.topic}`);
   for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
     const code = (cause as { code?: string }).code;
     if (code !== undefined && UNTRUSTED.has(code)) return new KafkaAccessError(untrustedLine(config.kafka.brokers?.[0] ?? '?', code));

@@ -13,8 +13,10 @@ import type { SpawnSpec } from './process.ts';
 
 const KAFKA_LOG4J = path.join(repoRoot, 'src/dev/native/log4j2.properties');
 
-export const SERVICE_NAMES = ['kafka', 'schema-registry', 'temporal', 'redis', 'zipkin', 'kafka-secure', 'secure-front'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+export const SERVICE_NAMES = ['kafka', 'schema-registry', 'temporal', 'redis', 'zipkin'] as const;
+/** What `oms dev up --secure` adds (src/dev/secure/secure-services.ts). */
+export const SECURE_SERVICE_NAMES = ['kafka-secure', 'secure-front'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number] | (typeof SECURE_SERVICE_NAMES)[number];
 
 function portFromEnv(variable: string, fallback: number): number {
   const raw = process.env[variable];

@@ -54,10 +54,16 @@ async function refusal(principal: Principal, args: string[], env: Record<string,
   return { code, seconds: (performance.now() - startedAt) / 1_000, lines, output: role.output() };
 }
 
-test('KAFKA_CREATE_TOPICS=off with the topics missing: ingest names one in one line; `oms topics apply` as oms-operator creates them, and ingest starts', { timeout: 180_000 }, async () => {
+test('KAFKA_CREATE_TOPICS=off with the topics missing: ingest names one in one line; `oms topics apply` is refused to the gateway\'s principal, creates them as oms-operator, and ingest starts', { timeout: 180_000 }, async () => {
   const missing = await refusal('ingest', ['ingest']);
   expect(missing.code).toBe(1);
   expect(missing.lines, missing.output).toEqual([expect.stringMatching(/^oms: KAFKA: topic \S+ does not exist \(nor .+\), and KAFKA_CREATE_TOPICS is off: create the topics with `oms topics apply`$/)]);
+
+  // Only the operator may create them.
+  const refused = await runOms(['topics', 'apply'], { ...service.env, ...secure.env.gateway }, 120_000);
+  outputs.push(refused.stdout, refused.stderr);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^oms: KAFKA: User:oms-gateway may not CREATE topic \S+$/)]);
 
   const apply = await runOms(['topics', 'apply'], { ...service.env, ...secure.env.operator }, 120_000);
   outputs.push(apply.stdout, apply.stderr);
