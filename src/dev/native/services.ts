@@ -114,6 +114,20 @@ export function newClusterId(): string {
   }
 }
 
+/** A one-node broker's storage and internal topics: what the plain and the secured dev brokers share. */
+export const singleNodeSettings = (data: string) => [
+  `log.dirs=${data}`,
+  'num.partitions=3',
+  'offsets.topic.replication.factor=1',
+  'offsets.topic.num.partitions=10',
+  'transaction.state.log.replication.factor=1',
+  'transaction.state.log.min.isr=1',
+  'share.coordinator.state.topic.replication.factor=1',
+  'share.coordinator.state.topic.min.isr=1',
+  // A dev broker has one member per group most of the time: don't make every join wait 3 s.
+  'group.initial.rebalance.delay.ms=0',
+];
+
 function kafka(ctx: ServiceContext): NativeService {
   return {
     name: 'kafka',
@@ -134,16 +148,7 @@ function kafka(ctx: ServiceContext): NativeService {
           'controller.listener.names=CONTROLLER',
           'inter.broker.listener.name=PLAINTEXT',
           'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-          `log.dirs=${data}`,
-          'num.partitions=3',
-          'offsets.topic.replication.factor=1',
-          'offsets.topic.num.partitions=10',
-          'transaction.state.log.replication.factor=1',
-          'transaction.state.log.min.isr=1',
-          'share.coordinator.state.topic.replication.factor=1',
-          'share.coordinator.state.topic.min.isr=1',
-          // A dev broker has one member per group most of the time: don't make every join wait 3 s.
-          'group.initial.rebalance.delay.ms=0',
+          ...singleNodeSettings(data),
           '',
         ].join('\n'),
       );

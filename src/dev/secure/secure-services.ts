@@ -6,7 +6,7 @@ import type { StackEndpoints } from '../endpoints.ts';
 import { kafkaHealth, type HealthCheck } from '../health.ts';
 import { runStep } from '../native/install.ts';
 import { repoRoot } from '../native/paths.ts';
-import { newClusterId, type NativeService, type ServiceContext } from '../native/services.ts';
+import { newClusterId, singleNodeSettings, type NativeService, type ServiceContext } from '../native/services.ts';
 import { KAFKA_ROLES } from '../../service/access-plan.ts';
 import type { FrontSettings } from './front.ts';
 import { KAFKA_ADMIN_USER, kafkaUserOf, secureMaterial, type SecureMaterial } from './material.ts';
@@ -67,15 +67,7 @@ function kafkaSecure(ctx: ServiceContext, material: SecureMaterial): NativeServi
           'allow.everyone.if.no.acl.found=false',
           `super.users=User:${KAFKA_ADMIN_USER}`,
           'auto.create.topics.enable=false',
-          `log.dirs=${data}`,
-          'num.partitions=3',
-          'offsets.topic.replication.factor=1',
-          'offsets.topic.num.partitions=10',
-          'transaction.state.log.replication.factor=1',
-          'transaction.state.log.min.isr=1',
-          'share.coordinator.state.topic.replication.factor=1',
-          'share.coordinator.state.topic.min.isr=1',
-          'group.initial.rebalance.delay.ms=0',
+          ...singleNodeSettings(data),
           '',
         ].join('\n'),
         { mode: 0o600 },
