@@ -100,5 +100,5 @@ test('topics, offsets, schemas and workflows survive down/up and a service resta
 test('oms dev restart names the services it knows', async () => {
   const result = await (await privateStack(12_000)).dev('restart', 'zookeeper');
   expect(result.code).toBe(1);
-  expect(result.stderr.trim()).toBe('oms: unknown service zookeeper; expected one of kafka, schema-registry, temporal, redis, zipkin');
+  expect(result.stderr.trim()).toBe('oms: unknown service zookeeper; expected one of kafka, schema-registry, temporal, redis, zipkin, kafka-secure, secure-front');
 });
