@@ -1,33 +1,26 @@
 import { ConfigResourceTypes } from 'kafkajs';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { runOms } from '../../support/cli.ts';
 import { uniqueName } from '../../support/names.ts';
-import { startRole, untilReady } from '../../support/roles.ts';
-import { startTestService, type TestService } from '../../support/service.ts';
+import { untilReady, withRoleProcesses } from '../../support/roles.ts';
 
 /**
  * Production, where a role's principal may not create topics: with KAFKA_CREATE_TOPICS=off (the
  * image's setting) a missing topic stops a role at start with one line, `oms topics apply` creates
  * every planned topic with its configs, and the role then starts.
  */
-let service: TestService;
-beforeAll(async () => {
-  service = await startTestService({ ingest: false, workerGroups: [] });
-});
-afterAll(async () => {
-  await service?.stop();
-});
+const { service, start } = withRoleProcesses();
 
 test('with KAFKA_CREATE_TOPICS=off a missing topic is one line at start; oms topics apply creates them all, with their configs, and ingest then starts', { timeout: 180_000 }, async () => {
   const prefix = uniqueName('planned');
   const names = { TOPIC_ORDER_EVENTS: `${prefix}.orders`, TOPIC_PAYMENT_EVENTS: `${prefix}.payments`, TOPIC_SUPPORT_COMMANDS: `${prefix}.support`, TOPIC_FULFILLMENT: `${prefix}.fulfillment`, TOPIC_ORDER_STATUS: `${prefix}.status` };
-  const env = { ...service.env, ...names, KAFKA_CREATE_TOPICS: 'off' };
+  const env = { ...service().env, ...names, KAFKA_CREATE_TOPICS: 'off' };
 
   const refused = await runOms(['ingest'], env, 60_000);
   expect(refused.code).toBe(1);
   const lines = refused.stderr.trim().split('\n').filter((line) => line.startsWith('oms: '));
   expect(lines).toEqual([`oms: KAFKA: topic ${prefix}.orders does not exist (nor ${prefix}.payments, ${prefix}.support, ${prefix}.orders.dlq, ${prefix}.payments.dlq, ${prefix}.support.dlq), and KAFKA_CREATE_TOPICS is off: create the topics with \`oms topics apply\``]);
-  const admin = service.kafka.admin();
+  const admin = service().kafka.admin();
   await admin.connect();
   try {
     expect((await admin.listTopics()).filter((topic) => topic.startsWith(prefix))).toEqual([]);
@@ -42,7 +35,7 @@ test('with KAFKA_CREATE_TOPICS=off a missing topic is one line at start; oms top
     const created = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)).sort();
     expect(created).toHaveLength(8);
     const partitions = (await admin.fetchTopicMetadata({ topics: created })).topics.map((topic) => topic.partitions.length);
-    expect(new Set(partitions)).toEqual(new Set([service.config.topics.partitions]));
+    expect(new Set(partitions)).toEqual(new Set([service().config.topics.partitions]));
     const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: `${prefix}.orders.dlq`, configNames: ['retention.ms'] }] });
     expect(described.resources[0]!.configEntries.find((entry) => entry.configName === 'retention.ms')!.configValue).toBe(String(30 * 86_400_000));
 
@@ -50,7 +43,7 @@ test('with KAFKA_CREATE_TOPICS=off a missing topic is one line at start; oms top
     const again = await runOms(['topics', 'apply'], env, 60_000);
     expect(again.stdout.split('\n').filter((line) => line.startsWith(`exists  ${prefix}`))).toHaveLength(8);
 
-    const ingest = startRole(['ingest'], env);
+    const ingest = start(['ingest'], env);
     try {
       await untilReady(ingest, 90_000);
     } finally {

@@ -1,26 +1,18 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { orderEvent, toRecord } from '../../../src/dev/standins/events.ts';
-import { startRole } from '../../support/role-process.ts';
-import { startTestService, type TestService } from '../../support/service.ts';
+import { withRoleProcesses } from '../../support/roles.ts';
 
-let service: TestService;
-beforeAll(async () => {
-  // No worker and no in-process ingest: only `oms ingest` and the Temporal server work.
-  service = await startTestService({ ingest: false, workerGroups: [] });
-});
-afterAll(async () => {
-  await service?.stop();
-});
+const { service, start } = withRoleProcesses();
 
 // The benchmark drains 20,000 and 200,000 events (`npm run bench`); this is its smallest form, kept in
 // the suite because it fails plainly without the ingest's heap budget: about 320 MB at this size then,
 // growing with the backlog, against 160-190 MB with it.
 test('oms ingest drains a backlog within its memory budget', { timeout: 300_000 }, async () => {
   const count = 5_000;
-  const records = Array.from({ length: count }, (_, i) => toRecord(orderEvent('order.created', service.orderId(`mem${i}`))));
-  for (let at = 0; at < count; at += 1_000) await service.produce(service.config.topics.orderEvents, records.slice(at, at + 1_000));
+  const records = Array.from({ length: count }, (_, i) => toRecord(orderEvent('order.created', service().orderId(`mem${i}`))));
+  for (let at = 0; at < count; at += 1_000) await service().produce(service().config.topics.orderEvents, records.slice(at, at + 1_000));
 
-  const ingest = startRole(['ingest'], service.env);
+  const ingest = start(['ingest']);
   let exit: number | null | undefined;
   void ingest.exited.then((code) => (exit = code));
   try {

@@ -7,8 +7,7 @@ import type { ServiceName } from '../../../src/dev/native/services.ts';
 import type { SecureStack } from '../../../src/dev/secure/secure-stack.ts';
 import { runOms } from '../../support/cli.ts';
 import { randomPort } from '../../support/names.ts';
-import { roleSet, untilReady, type RoleProcess } from '../../support/roles.ts';
-import { startTestService, type TestService } from '../../support/service.ts';
+import { untilReady, withRoleProcesses, type RoleProcess } from '../../support/roles.ts';
 
 /**
  * The secured stack, as production runs it (`oms dev up --secure`, here in front of the suite's
@@ -18,29 +17,25 @@ import { startTestService, type TestService } from '../../support/service.ts';
  * at start with one line, at once.
  */
 const SECRETS = { commerce: ['commerce-secret-0123456789abcd'], payments: ['whsec_payments-0123456789abcdef'], support: ['support-secret-0123456789abcdef'] };
-let service: TestService;
+const { service, start } = withRoleProcesses();
 let secure: SecureStack;
 let started: ServiceName[] = [];
-const roles = roleSet(() => service.env);
 const outputs: string[] = [];
 
 beforeAll(async () => {
-  service = await startTestService({ ingest: false, workerGroups: [] });
   // Topics are left for `oms topics apply` (the first test), as in production.
-  const up = await secureUp({ upstream: inject('stack'), configEnv: service.env, createTopics: false });
+  const up = await secureUp({ upstream: inject('stack'), configEnv: service().env, createTopics: false });
   secure = up.secure;
   started = up.started;
 }, 180_000);
 afterAll(async () => {
-  await roles.stopAll();
   await nativeDown({ only: started });
-  await service?.stop();
 });
 
 type Principal = keyof SecureStack['env'];
 /** A role as `principal`, over the secured endpoints; its output is kept for the secrets check. */
 function startAs(principal: Principal, args: string[], env: Record<string, string> = {}): RoleProcess {
-  const role = roles.start(args, { ...secure.env[principal], ...env });
+  const role = start(args, { ...secure.env[principal], ...env });
   void role.exited.then(() => outputs.push(role.output()));
   return role;
 }
@@ -60,17 +55,17 @@ test('KAFKA_CREATE_TOPICS=off with the topics missing: ingest names one in one l
   expect(missing.lines, missing.output).toEqual([expect.stringMatching(/^oms: KAFKA: topic \S+ does not exist \(nor .+\), and KAFKA_CREATE_TOPICS is off: create the topics with `oms topics apply`$/)]);
 
   // Only the operator may create them.
-  const refused = await runOms(['topics', 'apply'], { ...service.env, ...secure.env.gateway }, 120_000);
+  const refused = await runOms(['topics', 'apply'], { ...service().env, ...secure.env.gateway }, 120_000);
   outputs.push(refused.stdout, refused.stderr);
   expect(refused.code).toBe(1);
   expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^oms: KAFKA: User:oms-gateway may not CREATE topic \S+$/)]);
 
-  const apply = await runOms(['topics', 'apply'], { ...service.env, ...secure.env.operator }, 120_000);
+  const apply = await runOms(['topics', 'apply'], { ...service().env, ...secure.env.operator }, 120_000);
   outputs.push(apply.stdout, apply.stderr);
   expect(apply.code, apply.stderr).toBe(0);
-  expect(apply.stdout).toContain(`created ${service.config.topics.fulfillment}`);
-  const again = await runOms(['topics', 'apply'], { ...service.env, ...secure.env.operator }, 120_000);
-  expect(again.stdout).toContain(`exists  ${service.config.topics.fulfillment}`);
+  expect(apply.stdout).toContain(`created ${service().config.topics.fulfillment}`);
+  const again = await runOms(['topics', 'apply'], { ...service().env, ...secure.env.operator }, 120_000);
+  expect(again.stdout).toContain(`exists  ${service().config.topics.fulfillment}`);
 
   const ingest = startAs('ingest', ['ingest']);
   await untilReady(ingest, 90_000);
@@ -78,7 +73,7 @@ test('KAFKA_CREATE_TOPICS=off with the topics missing: ingest names one in one l
 });
 
 test('a role given another role\'s credentials stops at start with one line naming the principal, the operation and the resource', { timeout: 180_000 }, async () => {
-  const { topics, ingest } = service.config;
+  const { topics, ingest } = service().config;
   const cases: [Principal, string[], string][] = [
     // The gateway's principal trying to read (as ingest).
     ['gateway', ['ingest'], `oms: KAFKA: User:oms-gateway may not READ group ${ingest.groupId}`],
@@ -119,7 +114,7 @@ test('the whole flow on the secured stack, each role its own principal: the demo
   await Promise.all([gateway, ingest, worker].map((role) => untilReady(role, 150_000)));
   // The demo reads the output topics as the admin, and decodes them with the operator's registry login.
   const demoEnv = {
-    ...service.env,
+    ...service().env,
     ...secure.env.admin,
     SCHEMA_REGISTRY_USERNAME: secure.env.operator.SCHEMA_REGISTRY_USERNAME!,
     SCHEMA_REGISTRY_PASSWORD: secure.env.operator.SCHEMA_REGISTRY_PASSWORD!,
@@ -134,7 +129,7 @@ test('the whole flow on the secured stack, each role its own principal: the demo
 });
 
 test('nothing secret in any output: no password, no key, and `oms config` masks them', { timeout: 60_000 }, async () => {
-  const config = await runOms(['config'], { ...service.env, ...secure.env.worker });
+  const config = await runOms(['config'], { ...service().env, ...secure.env.worker });
   expect(config.code, config.stderr).toBe(0);
   expect(config.stdout).toMatch(/^KAFKA_SASL_PASSWORD=\*\*\*$/m);
   outputs.push(config.stdout, config.stderr);

@@ -1,31 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
-import { afterAll, beforeAll, expect, test, vi } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { ORDER_STAGE_ATTRIBUTE } from '../../../src/contract/workflows.ts';
 import { runOms } from '../../support/cli.ts';
-import { startRole, untilReady } from '../../support/roles.ts';
-import { startTestService, type TestService } from '../../support/service.ts';
+import { untilReady, withRoleProcesses } from '../../support/roles.ts';
 
 /**
  * The order workflow sets OmsOrderStage (v5): on a namespace without it every such workflow task would
  * fail and retry for ever, so a workflow worker stops at start with one line saying how to register it.
  */
-let service: TestService;
-beforeAll(async () => {
-  service = await startTestService({ ingest: false, workerGroups: [] });
-});
-afterAll(async () => {
-  await service?.stop();
-});
+const { service, start } = withRoleProcesses();
 
 test('a workflow worker on a namespace without the stage attribute stops at start with one line naming it and the command that registers it; registered, it starts', { timeout: 120_000 }, async () => {
   const namespace = `oms-no-attribute-${randomUUID().slice(0, 8)}`;
-  const { workflowService, operatorService } = service.temporal.connection;
+  const { workflowService, operatorService } = service().temporal.connection;
   await workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
   await vi.waitFor(() => workflowService.describeNamespace({ namespace }), { timeout: 30_000, interval: 500 });
 
-  const env = { ...service.env, TEMPORAL_NAMESPACE: namespace };
+  const env = { ...service().env, TEMPORAL_NAMESPACE: namespace };
   const refused = await runOms(['worker', '--queues', 'workflows'], env, 60_000);
   expect(refused.code).toBe(1);
   const lines = refused.stderr.trim().split('\n');
@@ -34,7 +27,7 @@ test('a workflow worker on a namespace without the stage attribute stops at star
   );
 
   const ready = async (args: string[]) => {
-    const role = startRole(args, env);
+    const role = start(args, env);
     try {
       await untilReady(role, 60_000);
     } finally {
