@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import type { Config } from '../config/config.ts';
+import { tlsHandshakeFailure, UNTRUSTED_CERTIFICATE } from '../config/tls-probe.ts';
 import { privateCluster } from './private-cluster.ts';
 
 /** A resource a role must be allowed to use, and what it does with it (the first operation names it in errors). */
@@ -31,10 +31,10 @@ export function kafkaTls(config: Config): boolean | tls.ConnectionOptions {
   }
 }
 
-const UNTRUSTED = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_SIGNATURE_FAILURE']);
-
+const untrusted = (code: string) => UNTRUSTED_CERTIFICATE.has(code) || code === 'ERR_TLS_CERT_ALTNAME_INVALID';
 const untrustedLine = (broker: string, code: string) =>
   `KAFKA: the certificate of broker ${broker} is not trusted (${code}): set KAFKA_SSL_CA_PATH to the CA that signed it${code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? ', and connect by a name the certificate holds' : ''}`;
+const mayNot = (principal: string, operation: string, resource: string, name: string | undefined) => `KAFKA: ${principal} may not ${operation} ${resource} ${name}`;
 
 /**
  * One TLS handshake with the first broker before kafkajs connects: kafkajs treats a refused
@@ -43,17 +43,10 @@ const untrustedLine = (broker: string, code: string) =>
  */
 export async function checkBrokerTrust(config: Config): Promise<void> {
   const options = kafkaTls(config);
-  if (options === false) return;
   const broker = config.kafka.brokers?.[0];
-  if (broker === undefined) return;
-  const [host, port] = [broker.slice(0, broker.lastIndexOf(':')), Number(broker.slice(broker.lastIndexOf(':') + 1))];
-  const code = await new Promise<string | undefined>((resolve) => {
-    const socket = tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ...(options === true ? {} : options) });
-    socket.setTimeout(5_000, () => (socket.destroy(), resolve(undefined)));
-    socket.once('secureConnect', () => (socket.end(), resolve(undefined)));
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code));
-  });
-  if (code !== undefined && UNTRUSTED.has(code)) throw new KafkaAccessError(untrustedLine(broker, code));
+  if (options === false || broker === undefined) return;
+  const code = await tlsHandshakeFailure(broker, options === true ? {} : options);
+  if (code !== undefined && untrusted(code)) throw new KafkaAccessError(untrustedLine(broker, code));
 }
 
 const protocolType = (error: unknown) => (error as { type?: string }).type;
@@ -72,13 +65,12 @@ export async function checkKafkaAccess(kafka: Kafka, principal: string, needs: r
     await cluster.refreshMetadata();
     const broker = await cluster.findControllerBroker();
     for (const need of needs.filter((candidate) => candidate.pattern === 'literal')) {
-      const refused = `KAFKA: ${principal} may not ${need.operations[0]} ${need.resource} ${need.name}`;
       try {
         if (need.resource === 'group') await broker.findGroupCoordinator({ groupId: need.name, coordinatorType: 0 });
         else await broker.metadata([need.name]);
       } catch (error) {
         const type = protocolType(error);
-        if (type === 'GROUP_AUTHORIZATION_FAILED' || type === 'TOPIC_AUTHORIZATION_FAILED') throw new KafkaAccessError(refused);
+        if (type === 'GROUP_AUTHORIZATION_FAILED' || type === 'TOPIC_AUTHORIZATION_FAILED') throw new KafkaAccessError(mayNot(principal, need.operations[0]!, need.resource, need.name));
         if (type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'COORDINATOR_NOT_AVAILABLE' || type === 'GROUP_COORDINATOR_NOT_AVAILABLE') continue;
         throw error;
       }
@@ -97,10 +89,10 @@ export function explainKafkaFailure(error: unknown, config: Config): unknown {
   }
   // createTopics fails with an aggregate of one error per topic.
   const refusedTopic = ((error as { errors?: unknown[] }).errors ?? []).find((entry) => (entry as Error).name === 'KafkaJSCreateTopicError' && protocolType(entry) === 'TOPIC_AUTHORIZATION_FAILED') as { topic?: string } | undefined;
-  if (refusedTopic) return new KafkaAccessError(`KAFKA: ${kafkaPrincipal(config)} may not CREATE topic ${refusedTopic.topic}`);
+  if (refusedTopic) return new KafkaAccessError(mayNot(kafkaPrincipal(config), 'CREATE', 'topic', refusedTopic.topic));
   for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
     const code = (cause as { code?: string }).code;
-    if (code !== undefined && UNTRUSTED.has(code)) return new KafkaAccessError(untrustedLine(config.kafka.brokers?.[0] ?? '?', code));
+    if (code !== undefined && untrusted(code)) return new KafkaAccessError(untrustedLine(config.kafka.brokers?.[0] ?? '?', code));
     const type = protocolType(cause);
     if (type === 'TOPIC_AUTHORIZATION_FAILED' || type === 'GROUP_AUTHORIZATION_FAILED' || type === 'CLUSTER_AUTHORIZATION_FAILED') {
       return new KafkaAccessError(`KAFKA: ${kafkaPrincipal(config)} was refused: ${type} (${(cause as Error).message}); see \`oms acl plan\` for what each role needs`);
