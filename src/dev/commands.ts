@@ -10,9 +10,9 @@ import { endpointsToEnvLines } from './endpoints.ts';
 import { localEnv, startLocalDependencies, startStandins } from './local.ts';
 import { nativeDown, nativeInstall, nativeReset, nativeRestart, nativeStatus, nativeUp } from './native/stack.ts';
 import { SECURE_SERVICE_NAMES, SERVICE_NAMES, type ServiceName } from './native/services.ts';
+import { registerSchemaCommands } from './schemas-command.ts';
 
 const ALL_SERVICES: readonly string[] = [...SERVICE_NAMES, ...SECURE_SERVICE_NAMES];
-import { registerSchemaCommands } from './schemas-command.ts';
 
 /** Progress goes to stderr so that stdout carries only the endpoint lines: `eval "$(oms dev up)"` works. */
 const progress = (line: string) => console.error(`[dev] ${line}`);

@@ -1,6 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import net from 'node:net';
 import type { StackEndpoints } from './endpoints.ts';
 
 /**
@@ -9,6 +10,17 @@ import type { StackEndpoints } from './endpoints.ts';
  * All three ways of running the stack (native, docker compose, testcontainers) use these.
  */
 export type HealthCheck = () => Promise<boolean>;
+
+/** Whether anything accepts a TCP connection on 127.0.0.1:`port`: that a port is taken, or a proxy of ours listens. */
+export function portAnswers(port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.setTimeout(timeoutMs);
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+    socket.once('error', () => resolve(false));
+  });
+}
 
 export function kafkaHealth(brokers: string, security: Pick<KafkaConfig, 'ssl' | 'sasl'> = {}): HealthCheck {
   return async () => {

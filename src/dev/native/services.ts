@@ -91,15 +91,16 @@ export interface NativeService {
 }
 
 /** The service's data folder, created empty the first time: it is kept across starts. */
-async function dataDir(ctx: ServiceContext, name: ServiceName): Promise<string> {
+export async function dataDir(ctx: ServiceContext, name: ServiceName): Promise<string> {
   const dir = ctx.paths.service(name).data;
   await mkdir(dir, { recursive: true });
   return dir;
 }
 
-async function freshDir(dir: string): Promise<string> {
+/** A service's run folder, emptied for a start; `mode` 0o700 where it holds secrets. */
+export async function freshDir(dir: string, mode?: number): Promise<string> {
   await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode });
   return dir;
 }
 

@@ -1,9 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import type { StackEndpoints } from '../endpoints.ts';
-import { setGlobalCompatibility, waitUntilHealthy } from '../health.ts';
+import { portAnswers, setGlobalCompatibility, waitUntilHealthy } from '../health.ts';
 import { cachePaths, type CachePaths } from './paths.ts';
 import { ensureDevKeyRing } from '../dev-keys.ts';
 import { findJava, requireRedisServer, requireTemporal } from './prerequisites.ts';
@@ -29,16 +28,6 @@ function readState(paths: CachePaths): StackState {
 function writeState(paths: CachePaths, state: StackState): void {
   mkdirSync(path.dirname(paths.stateFile), { recursive: true });
   writeFileSync(paths.stateFile, `${JSON.stringify(state, null, 2)}\n`);
-}
-
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.setTimeout(500);
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-    socket.once('error', () => resolve(false));
-  });
 }
 
 export interface UpResult {

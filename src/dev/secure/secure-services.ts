@@ -1,12 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { StackEndpoints } from '../endpoints.ts';
-import { kafkaHealth, type HealthCheck } from '../health.ts';
+import { kafkaHealth, portAnswers } from '../health.ts';
 import { runStep } from '../native/install.ts';
 import { repoRoot } from '../native/paths.ts';
-import { newClusterId, singleNodeSettings, type NativeService, type ServiceContext } from '../native/services.ts';
+import { dataDir, freshDir, newClusterId, singleNodeSettings, type NativeService, type ServiceContext } from '../native/services.ts';
 import { KAFKA_ROLES } from '../../service/access-plan.ts';
 import type { FrontSettings } from './front.ts';
 import { KAFKA_ADMIN_USER, kafkaUserOf, secureMaterial, type SecureMaterial } from './material.ts';
@@ -36,11 +35,8 @@ function kafkaSecure(ctx: ServiceContext, material: SecureMaterial): NativeServi
     name: 'kafka-secure',
     ports: [port, controller],
     async prepare(logFile) {
-      const runDir = ctx.paths.service('kafka-secure').run;
-      await rm(runDir, { recursive: true, force: true });
-      await mkdir(runDir, { recursive: true, mode: 0o700 });
-      const data = ctx.paths.service('kafka-secure').data;
-      await mkdir(data, { recursive: true });
+      const runDir = await freshDir(ctx.paths.service('kafka-secure').run, 0o700);
+      const data = await dataDir(ctx, 'kafka-secure');
       const config = path.join(runDir, 'server.properties');
       await writeFile(
         config,
@@ -85,23 +81,13 @@ function kafkaSecure(ctx: ServiceContext, material: SecureMaterial): NativeServi
   };
 }
 
-const portOpen = (port: number): HealthCheck => () =>
-  new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.setTimeout(1_000, () => (socket.destroy(), resolve(false)));
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-
 /** The TLS terminator (mTLS) before Temporal and the basic-auth proxy before the registry, in one Node process of ours. */
 function secureFront(ctx: ServiceContext, material: SecureMaterial, upstream: StackEndpoints): NativeService {
   return {
     name: 'secure-front',
     ports: [ctx.ports.temporalTls, ctx.ports.registryAuth],
     async prepare() {
-      const runDir = ctx.paths.service('secure-front').run;
-      await rm(runDir, { recursive: true, force: true });
-      await mkdir(runDir, { recursive: true, mode: 0o700 });
+      const runDir = await freshDir(ctx.paths.service('secure-front').run, 0o700);
       const settings: FrontSettings = {
         temporal: { upstream: upstream.temporalAddress, port: ctx.ports.temporalTls, cert: material.files.temporalCert, key: material.files.temporalKey, clientCa: material.files.ca },
         registry: { upstream: new URL(upstream.schemaRegistryUrl).origin, port: ctx.ports.registryAuth, users: material.registryPasswords },
@@ -110,7 +96,7 @@ function secureFront(ctx: ServiceContext, material: SecureMaterial, upstream: St
       await writeFile(file, JSON.stringify(settings), { mode: 0o600 });
       return { command: process.execPath, args: [path.join(repoRoot, 'src/dev/secure/front.ts'), file], cwd: runDir };
     },
-    health: async () => (await portOpen(ctx.ports.temporalTls)()) && (await portOpen(ctx.ports.registryAuth)()),
+    health: async () => (await portAnswers(ctx.ports.temporalTls, 1_000)) && (await portAnswers(ctx.ports.registryAuth, 1_000)),
     startupTimeoutMs: 20_000,
   };
 }

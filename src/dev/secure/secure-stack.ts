@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../../config/config.ts';
 import { grantAccess } from '../../kafka/access.ts';
-import { createTopics } from '../../kafka/client.ts';
+import { ensureTopics } from '../../kafka/client.ts';
 import { accessPlan, KAFKA_ROLES, type KafkaRole } from '../../service/access-plan.ts';
 import { topicPlan } from '../../service/topic-plan.ts';
 import type { CachePaths } from '../native/paths.ts';
@@ -33,9 +33,7 @@ export async function bootstrapSecureStack(paths: CachePaths, ports: NativePorts
   const admin = new Kafka({ clientId: 'oms-secure-setup', brokers: [kafkaBrokers], ...secureKafkaClient(material, KAFKA_ADMIN_USER, material.kafkaPasswords.admin), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = topicPlan(config).filter((topic) => !existing.has(topic.name));
-    if (missing.length > 0 && options.createTopics !== false) await createTopics(admin, missing);
+    if (options.createTopics !== false) await ensureTopics(admin, topicPlan(config));
     for (const access of accessPlan(config)) await grantAccess(admin, access.principal, access.grants);
   } finally {
     await admin.disconnect();
